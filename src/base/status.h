@@ -67,20 +67,33 @@ using Result = tl::expected<T, Status>;
 // `return Err(status);` inside a function returning Result<T>.
 inline tl::unexpected<Status> Err(Status s) { return tl::unexpected<Status>(std::move(s)); }
 
+namespace internal {
+// What the COFFER_* macros return: converts to Status (in functions returning Status)
+// and to any Result<T> (in functions returning Result<T>).
+struct ErrorReturn {
+  Status status;
+  operator Status() && { return std::move(status); }  // NOLINT(google-explicit-constructor)
+  template <class T>
+  operator Result<T>() && {  // NOLINT(google-explicit-constructor)
+    return tl::unexpected<Status>(std::move(status));
+  }
+};
+}  // namespace internal
+
 }  // namespace coffer
 
 // Propagate a failed Status / Result from the current function.
-#define COFFER_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::coffer::Status _st = (expr);            \
-    if (!_st.ok()) return ::coffer::Err(_st); \
+#define COFFER_RETURN_IF_ERROR(expr)                                       \
+  do {                                                                     \
+    ::coffer::Status _st = (expr);                                         \
+    if (!_st.ok()) return ::coffer::internal::ErrorReturn{std::move(_st)}; \
   } while (0)
 
 #define COFFER_CONCAT_INNER(a, b) a##b
 #define COFFER_CONCAT(a, b) COFFER_CONCAT_INNER(a, b)
 // COFFER_ASSIGN_OR_RETURN(auto x, SomethingReturningResult());
-#define COFFER_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  auto COFFER_CONCAT(_res_, __LINE__) = (expr);                              \
-  if (!COFFER_CONCAT(_res_, __LINE__))                                       \
-    return ::coffer::Err(std::move(COFFER_CONCAT(_res_, __LINE__).error())); \
+#define COFFER_ASSIGN_OR_RETURN(lhs, expr)                                                     \
+  auto COFFER_CONCAT(_res_, __LINE__) = (expr);                                                \
+  if (!COFFER_CONCAT(_res_, __LINE__))                                                         \
+    return ::coffer::internal::ErrorReturn{std::move(COFFER_CONCAT(_res_, __LINE__).error())}; \
   lhs = std::move(*COFFER_CONCAT(_res_, __LINE__))

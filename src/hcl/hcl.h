@@ -12,6 +12,13 @@
 // Also supported: # // /* */ comments, heredocs (<<EOF, <<-EOF), lists with trailing
 // commas, nested objects `a = { b = 1 }`, numbers (int, float, hex), true/false,
 // strings with Go escapes, and `key: value` / `"quoted key" = v`.
+// Block labels may be quoted strings or bare identifiers (`listener tcp { }`).
+// Integers become int64 (0x hex; a leading 0 means octal, as in HCL v1); floats double.
+// A heredoc's value ends with a newline; <<- removes the closing marker's indentation
+// from every line when all non-empty lines share it.
+// Nesting deeper than kMaxDepth is an error (policies arrive over the API).
+//
+// Thread-safety: all functions are pure; Document is a plain value.
 
 #include <map>
 #include <string>
@@ -22,6 +29,8 @@
 
 namespace coffer::hcl {
 
+inline constexpr int kMaxDepth = 64;
+
 struct Document {
   Json value;  // always an object at the top level
   // Source line (1-based) of each value by JSON pointer ("/listener/0/tcp/address").
@@ -31,12 +40,19 @@ struct Document {
   int LineOf(const std::string& pointer) const;
 };
 
+// Appends one reference token to a JSON pointer, escaping '~' and '/' (RFC 6901):
+// JoinPointer("/path/0", "secret/data/*") == "/path/0/secret~1data~1*".
+std::string JoinPointer(std::string_view base, std::string_view token);
+std::string JoinPointer(std::string_view base, size_t index);
+
 // Parses HCL text. On a syntax error the Status message is
 // "<filename>:<line>:<col>: <what went wrong>".
 Result<Document> Parse(std::string_view text, std::string_view filename = "<input>");
 
-// Parses JSON text into a Document (lines are recorded as 0 except for the top-level
-// keys, which get the line on which they appear), so configs may be written in JSON.
+// Parses JSON text into a Document, so configs and policies may be written in JSON.
+// Every object member and array element gets the line on which it starts. The top level
+// must be an object; a key repeated within one object is an error (as in HCL). Errors
+// read "<filename>:<line>:<col>: <message>".
 Result<Document> ParseJsonDocument(std::string_view text, std::string_view filename = "<input>");
 
 }  // namespace coffer::hcl

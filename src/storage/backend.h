@@ -3,11 +3,14 @@
 // raft) implement it and see only ciphertext; core's Barrier and BarrierView implement
 // the same interface over plaintext, so one conformance suite checks them all.
 //
-// Keys are '/'-separated paths ("core/mounts", "logical/<uuid>/foo"). Values are
-// arbitrary bytes held in std::string.
+// Keys are '/'-separated paths ("core/mounts", "logical/<uuid>/foo"): any bytes, non-empty,
+// at most kMaxKeySize bytes (LMDB's key limit, enforced by every backend alike so dev mode
+// fails where production would). Get/Put/Delete and Batch reject any other key with
+// InvalidArgument. Values are arbitrary bytes held in std::string (empty is a value).
 //
 // Thread-safety: every implementation is safe for concurrent use.
 
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,6 +20,9 @@
 #include "base/status.h"
 
 namespace coffer::storage {
+
+// The longest key any backend accepts, in bytes.
+inline constexpr size_t kMaxKeySize = 511;
 
 struct Op {
   enum class Kind { kPut, kDelete };
@@ -44,6 +50,7 @@ class Backend {
 
   // The immediate children of `prefix`, sorted: "foo" for a key prefix+"foo", and "bar/"
   // (once) for any key under prefix+"bar/". `prefix` is normally "" or ends with '/'.
+  // A key equal to `prefix` itself is not listed; an unknown prefix lists as empty.
   virtual Result<std::vector<std::string>> List(std::string_view prefix) = 0;
 
   // Applies all ops or none, atomically with respect to readers and crashes.

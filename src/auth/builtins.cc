@@ -1,0 +1,12 @@
+#include "auth/builtins.h"
+
+#include "auth/userpass/userpass.h"
+#include "core/registry.h"
+
+namespace coffer::auth {
+
+void RegisterBuiltins(core::Registry& registry) {
+  registry.RegisterAuthMethod("userpass", userpass::Factory);
+}
+
+}  // namespace coffer::auth

@@ -1,0 +1,338 @@
+// CoreImpl lifecycle: initialise, unseal, seal. Requests: core_request.cc; mount tables:
+// core_mounts.cc.
+#include "core/core_impl.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "core/policy/policy_store.h"
+#include "core/seal/seal.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "crypto/shamir.h"
+
+namespace coffer::core {
+
+namespace {
+constexpr char kVersion[] = "1.15.0+coffer";
+constexpr char kClusterInfoPath[] = "core/cluster/local/info";
+constexpr size_t kRootKeySize = 32;
+
+Result<SecretBytes> DecodeShare(std::string_view key) {
+  auto raw = crypto::HexDecode(key);
+  if (!raw) raw = crypto::Base64Decode(key);
+  if (!raw) return Err(InvalidArgument("'key' must be a valid hex or base64 string"));
+  SecretBytes out = SecretBytes::FromString(*raw);
+  WipeString(*raw);
+  if (out.size() < 16 || out.size() > 33)
+    return Err(InvalidArgument("invalid key length " + std::to_string(out.size()) +
+                               ", expected 16 to 33 bytes"));
+  return out;
+}
+}  // namespace
+
+struct CoreImpl::UnsealProgress {
+  std::vector<SecretBytes> shares;
+  std::string nonce;
+};
+
+CoreImpl::CoreImpl(CoreOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : RealClock::Get()),
+      random_(options_.random ? *options_.random : crypto::SystemRandom::Get()),
+      barrier_(*options_.physical, random_, clock_),
+      seal_(std::make_unique<ShamirSeal>(random_)),
+      unseal_(std::make_unique<UnsealProgress>()) {
+  routes_.store(std::make_shared<const RouteTable>());
+}
+
+CoreImpl::~CoreImpl() {
+  if (!sealed_.load()) (void)Seal();
+}
+
+std::string CoreImpl::Version() { return kVersion; }
+
+bool CoreImpl::Sealed() { return sealed_.load(); }
+
+PolicyStore& CoreImpl::Policies() { return *policies_; }
+TokenStore& CoreImpl::Tokens() { return *tokens_; }
+
+Result<bool> CoreImpl::IsInitialized() { return barrier_.Initialized(); }
+
+SealStatus CoreImpl::GetSealStatus() {
+  SealStatus s;
+  s.version = kVersion;
+  s.storage_type = options_.storage_type;
+  s.sealed = sealed_.load();
+  auto init = barrier_.Initialized();
+  s.initialized = init && *init;
+  auto raw = options_.physical->Get(kSealConfigPath);
+  if (raw && *raw) {
+    auto j = ParseJson(**raw);
+    if (j) {
+      auto cfg = SealConfig::FromJson(*j);
+      if (cfg) {
+        s.type = cfg->type;
+        s.shares = cfg->secret_shares;
+        s.threshold = cfg->secret_threshold;
+      }
+    }
+  }
+  {
+    std::lock_guard<std::mutex> l(unseal_mu_);
+    s.progress = static_cast<int>(unseal_->shares.size());
+    s.nonce = unseal_->nonce;
+  }
+  if (!s.sealed) {
+    s.cluster_name = options_.cluster_name;
+    s.cluster_id = cluster_id_;
+  }
+  return s;
+}
+
+Result<InitResult> CoreImpl::Initialize(const InitParams& params) {
+  std::unique_lock<std::shared_mutex> lock(state_mu_);
+  COFFER_ASSIGN_OR_RETURN(bool initialized, barrier_.Initialized());
+  if (initialized) return Err(InvalidArgument("Vault is already initialized"));
+  if (!params.pgp_keys.empty() || !params.root_token_pgp_key.empty())
+    return Err(InvalidArgument("pgp_keys are not supported yet"));
+  if (params.recovery_shares != 0 || params.recovery_threshold != 0)
+    return Err(InvalidArgument("recovery keys are only supported by auto-unseal seals"));
+  int n = params.secret_shares, t = params.secret_threshold;
+  if (n < 1) return Err(InvalidArgument("shares must be at least one"));
+  if (t < 1) return Err(InvalidArgument("threshold must be at least one"));
+  if (n > 1 && t == 1)
+    return Err(InvalidArgument("threshold must be greater than one for multiple shares"));
+  if (n > 255) return Err(InvalidArgument("shares must be less than 256"));
+  if (t > n) return Err(InvalidArgument("threshold cannot be larger than shares"));
+
+  COFFER_ASSIGN_OR_RETURN(SecretBytes root_key, crypto::RandomBytes(random_, kRootKeySize));
+  COFFER_ASSIGN_OR_RETURN(SecretBytes kek, crypto::RandomBytes(random_, kRootKeySize));
+  InitResult result;
+  if (n == 1) {
+    result.keys.push_back(kek.Clone());
+  } else {
+    COFFER_ASSIGN_OR_RETURN(result.keys, crypto::ShamirSplit(kek, n, t, random_));
+  }
+  COFFER_RETURN_IF_ERROR(barrier_.Initialize(root_key));
+  seal_->SetKek(std::move(kek));
+  COFFER_ASSIGN_OR_RETURN(std::string wrapped, seal_->WrapRootKey(root_key));
+  COFFER_RETURN_IF_ERROR(options_.physical->Put(kRootKeyPath, wrapped));
+  SealConfig cfg;
+  cfg.secret_shares = n;
+  cfg.secret_threshold = t;
+  COFFER_RETURN_IF_ERROR(options_.physical->Put(kSealConfigPath, cfg.ToJson().dump()));
+
+  // Unseal once to lay down the first mount tables, policies and the root token.
+  COFFER_RETURN_IF_ERROR(barrier_.Unseal(root_key));
+  Json info = {{"cluster_id", ""}};
+  COFFER_ASSIGN_OR_RETURN(info["cluster_id"], crypto::GenerateUuid(random_));
+  COFFER_RETURN_IF_ERROR(barrier_.Put(kClusterInfoPath, info.dump()));
+  Status st = PostUnseal();
+  if (st.ok()) {
+    auto root = tokens_->CreateRootToken("");
+    if (root)
+      result.root_token = root->id;
+    else
+      st = root.error();
+  }
+  PreSeal();
+  barrier_.Seal();
+  seal_->ClearKek();
+  if (!st.ok()) return Err(st);
+  log::Info("core", "security barrier initialized",
+            {{"stored", "0"}, {"shares", std::to_string(n)}, {"threshold", std::to_string(t)}});
+  return result;
+}
+
+void CoreImpl::ResetUnsealProgress() {
+  std::lock_guard<std::mutex> l(unseal_mu_);
+  unseal_->shares.clear();
+  unseal_->nonce.clear();
+}
+
+Result<SealStatus> CoreImpl::Unseal(std::string_view key) {
+  {
+    std::unique_lock<std::shared_mutex> lock(state_mu_);
+    if (!sealed_.load()) {
+      lock.unlock();
+      return GetSealStatus();
+    }
+    COFFER_ASSIGN_OR_RETURN(bool initialized, barrier_.Initialized());
+    if (!initialized) return Err(Status(StatusCode::kNotInitialized, "Vault is not initialized"));
+    COFFER_ASSIGN_OR_RETURN(SecretBytes share, DecodeShare(key));
+    COFFER_ASSIGN_OR_RETURN(auto raw_cfg, options_.physical->Get(kSealConfigPath));
+    if (!raw_cfg) return Err(Corruption("seal configuration missing"));
+    COFFER_ASSIGN_OR_RETURN(Json cfg_json, ParseJson(*raw_cfg));
+    COFFER_ASSIGN_OR_RETURN(SealConfig cfg, SealConfig::FromJson(cfg_json));
+
+    std::vector<SecretBytes> shares;
+    {
+      std::lock_guard<std::mutex> l(unseal_mu_);
+      for (const auto& s : unseal_->shares)
+        if (s.Equals(share)) return GetSealStatusLocked();
+      if (unseal_->nonce.empty()) {
+        COFFER_ASSIGN_OR_RETURN(unseal_->nonce, crypto::GenerateUuid(random_));
+      }
+      unseal_->shares.push_back(std::move(share));
+      if (static_cast<int>(unseal_->shares.size()) < cfg.secret_threshold)
+        return GetSealStatusLocked();
+      shares.swap(unseal_->shares);
+      unseal_->nonce.clear();
+    }
+    SecretBytes kek;
+    if (cfg.secret_threshold == 1) {
+      kek = std::move(shares[0]);
+    } else {
+      COFFER_ASSIGN_OR_RETURN(kek, crypto::ShamirCombine(shares));
+    }
+    COFFER_ASSIGN_OR_RETURN(auto wrapped, options_.physical->Get(kRootKeyPath));
+    if (!wrapped) return Err(Corruption("wrapped root key missing"));
+    seal_->SetKek(std::move(kek));
+    auto root_key = seal_->UnwrapRootKey(*wrapped);
+    seal_->ClearKek();
+    if (!root_key) return Err(root_key.error());
+    COFFER_RETURN_IF_ERROR(barrier_.Unseal(*root_key));
+    Status st = PostUnseal();
+    if (!st.ok()) {
+      PreSeal();
+      barrier_.Seal();
+      return Err(st);
+    }
+    sealed_.store(false);
+    active_time_ = clock_.Now();
+    log::Info("core", "vault is unsealed");
+  }
+  return GetSealStatus();
+}
+
+// GetSealStatus without taking unseal_mu_ (the caller holds it) and with the sealed
+// state unchanged: used while an unseal attempt is in progress.
+SealStatus CoreImpl::GetSealStatusLocked() {
+  SealStatus s;
+  s.version = kVersion;
+  s.storage_type = options_.storage_type;
+  s.sealed = true;
+  s.initialized = true;
+  auto raw = options_.physical->Get(kSealConfigPath);
+  if (raw && *raw) {
+    auto j = ParseJson(**raw);
+    if (j) {
+      auto cfg = SealConfig::FromJson(*j);
+      if (cfg) {
+        s.type = cfg->type;
+        s.shares = cfg->secret_shares;
+        s.threshold = cfg->secret_threshold;
+      }
+    }
+  }
+  s.progress = static_cast<int>(unseal_->shares.size());
+  s.nonce = unseal_->nonce;
+  return s;
+}
+
+Status CoreImpl::PostUnseal() {
+  auto info_raw = barrier_.Get(kClusterInfoPath);
+  if (!info_raw) return info_raw.error();
+  if (*info_raw) {
+    auto j = ParseJson(**info_raw);
+    if (j) cluster_id_ = j->value("cluster_id", "");
+  }
+  if (options_.cluster_name.empty() && !cluster_id_.empty())
+    options_.cluster_name = "vault-cluster-" + cluster_id_.substr(0, 8);
+
+  auto salt = barrier_.DeriveKey("token-salt");
+  if (!salt) return salt.error();
+  auto batch = barrier_.DeriveKey("batch-token");
+  if (!batch) return batch.error();
+  token_view_ = std::make_unique<StorageView>(barrier_, "sys/token/");
+  tokens_ = std::make_unique<TokenStore>(*token_view_, std::move(*salt), std::move(*batch), random_,
+                                         clock_);
+  policy_view_ = std::make_unique<StorageView>(barrier_, "sys/");
+  policies_ = std::make_unique<PolicyStore>(policy_view_.get());
+  COFFER_RETURN_IF_ERROR(policies_->Setup());
+  COFFER_RETURN_IF_ERROR(LoadMountTable("mounts", true));
+  COFFER_RETURN_IF_ERROR(LoadMountTable("auth", true));
+  InstallRevokeHook();
+  return Status::Ok();
+}
+
+void CoreImpl::PreSeal() {
+  auto routes = routes_.load();
+  for (const auto& m : routes->mounts) m->backend->Cleanup();
+  routes_.store(std::make_shared<const RouteTable>());
+  {
+    std::lock_guard<std::mutex> l(mounts_mu_);
+    mount_entries_.clear();
+    auth_entries_.clear();
+  }
+  tokens_.reset();
+  policies_.reset();
+  token_view_.reset();
+  policy_view_.reset();
+}
+
+Status CoreImpl::Seal() {
+  std::unique_lock<std::shared_mutex> lock(state_mu_);
+  if (sealed_.load()) return Status::Ok();
+  sealed_.store(true);
+  PreSeal();
+  barrier_.Seal();
+  log::Info("core", "vault is sealed");
+  return Status::Ok();
+}
+
+Result<InitResult> CoreImpl::SetupDevMode(const std::string& root_token_id) {
+  InitParams p;
+  p.secret_shares = 1;
+  p.secret_threshold = 1;
+  COFFER_ASSIGN_OR_RETURN(InitResult init, Initialize(p));
+  COFFER_ASSIGN_OR_RETURN(SealStatus st, Unseal(crypto::Base64Encode(init.keys[0].view())));
+  if (st.sealed) return Err(Internal("dev mode: unseal failed"));
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  if (!root_token_id.empty()) {
+    auto old = tokens_->Lookup(init.root_token);
+    if (old && *old) COFFER_RETURN_IF_ERROR(tokens_->RevokeTree(**old));
+    COFFER_ASSIGN_OR_RETURN(TokenEntry root, tokens_->CreateRootToken(root_token_id));
+    init.root_token = root.id;
+  }
+  // Dev servers mount secret/ as KV version 2, as Vault's do.
+  MountEntry kv;
+  kv.table = "mounts";
+  kv.path = "secret/";
+  kv.type = "kv";
+  kv.description = "key/value secret storage";
+  kv.options["version"] = "2";
+  COFFER_RETURN_IF_ERROR(EnableMount(std::move(kv)));
+  return init;
+}
+
+HaState CoreImpl::GetHaState() {
+  HaState h;
+  h.ha_enabled = false;
+  h.is_self = true;
+  h.standby = false;
+  h.leader_address = options_.api_addr;
+  h.leader_cluster_address = options_.cluster_addr;
+  h.cluster_name = options_.cluster_name;
+  h.cluster_id = cluster_id_;
+  if (!sealed_.load()) h.active_time = FormatTime(active_time_);
+  return h;
+}
+
+Status CoreImpl::StepDownWithRequest(Request& req) {
+  // Single node without HA: Vault answers 204 and stays active.
+  auto allowed = AuthorizeSudo(req, "sys/step-down");
+  if (!allowed) return allowed.error();
+  return Status::Ok();
+}
+
+Status CoreImpl::SealWithRequest(Request& req) {
+  {
+    auto allowed = AuthorizeSudo(req, "sys/seal");
+    if (!allowed) return allowed.error();
+  }
+  return Seal();
+}
+
+}  // namespace coffer::core

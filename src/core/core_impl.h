@@ -1,0 +1,149 @@
+#pragma once
+// CoreImpl: the node. Owns the barrier, the seal, the mount tables and router, the token
+// store and the policy store, and runs every request through Vault's pipeline:
+// sealed? → route → token → ACL (with existence check) → backend → token for logins.
+//
+// Lifecycle: Initialize (once per cluster) → Unseal (each start) → PostUnseal loads
+// mounts, policies and tokens → serving → Seal tears them down.
+//
+// Locking: state_mu_ is shared by every request and exclusive for seal/unseal, so a
+// request never sees a half-unsealed node. The route table is an atomic snapshot.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "core/barrier.h"
+#include "core/core.h"
+#include "core/mount_table.h"
+#include "core/registry.h"
+#include "core/token_store.h"
+
+namespace coffer::crypto {
+class Random;
+}
+
+namespace coffer::core {
+
+class PolicyStore;
+class Acl;
+class ShamirSeal;
+
+struct CoreOptions {
+  storage::Backend* physical = nullptr;  // not owned
+  std::string storage_type = "inmem";
+  std::chrono::seconds default_lease_ttl{768 * 3600};
+  std::chrono::seconds max_lease_ttl{768 * 3600};
+  std::string cluster_name;
+  std::string api_addr;
+  std::string cluster_addr;
+  const Clock* clock = nullptr;        // default RealClock
+  crypto::Random* random = nullptr;    // default SystemRandom
+  const Registry* registry = nullptr;  // engines and auth methods
+  // sys/ is served by a backend the server wiring provides (engines/sys), given this core.
+  std::function<Result<std::unique_ptr<Backend>>(class CoreImpl&)> system_backend_factory;
+  std::function<Result<std::unique_ptr<Backend>>(class CoreImpl&)> token_backend_factory;
+  // Deletes a revoked token's cubbyhole (the cubbyhole engine owns its layout).
+  std::function<Status(storage::Backend& cubbyhole_view, const std::string& token)>
+      cubbyhole_destroyer;
+};
+
+class CoreImpl final : public Core {
+ public:
+  explicit CoreImpl(CoreOptions options);
+  ~CoreImpl() override;
+
+  // Core
+  SealStatus GetSealStatus() override;
+  Result<bool> IsInitialized() override;
+  Result<InitResult> Initialize(const InitParams& params) override;
+  Result<SealStatus> Unseal(std::string_view key) override;
+  void ResetUnsealProgress() override;
+  Status SealWithRequest(Request& req) override;
+  Status StepDownWithRequest(Request& req) override;
+  HaState GetHaState() override;
+  bool Sealed() override;
+  bool Standby() override { return false; }
+  Result<Response> HandleRequest(Request& req) override;
+  std::string Version() override;
+  std::chrono::system_clock::time_point Now() override { return clock_.Now(); }
+
+  // Dev mode: initialise with one share, unseal, optionally with a chosen root token,
+  // and mount secret/ as KV v2.
+  Result<InitResult> SetupDevMode(const std::string& root_token_id);
+  Status Seal();
+
+  // --- used by the sys/ and auth/token/ backends (hold no locks across calls) ---
+  Status EnableMount(MountEntry entry);  // entry.table "mounts" or "auth"
+  Status DisableMount(const std::string& table, const std::string& path);
+  Status Remount(const std::string& from, const std::string& to);
+  Status TuneMount(const std::string& table, const std::string& path, const Json& tune);
+  std::vector<MountEntry> ListMounts(const std::string& table);
+  std::shared_ptr<Mount> FindMount(const std::string& table, const std::string& path);
+  std::shared_ptr<const RouteTable> Routes() const { return routes_.load(); }
+
+  PolicyStore& Policies();
+  TokenStore& Tokens();
+  Barrier& GetBarrier() { return barrier_; }
+  const Clock& GetClock() const { return clock_; }
+  crypto::Random& GetRandom() { return random_; }
+  std::chrono::seconds DefaultLeaseTtl() const { return options_.default_lease_ttl; }
+  std::chrono::seconds MaxLeaseTtl() const { return options_.max_lease_ttl; }
+  std::string StorageType() const { return options_.storage_type; }
+  std::chrono::system_clock::time_point ActiveTime() const { return active_time_; }
+
+  // The ACL for a token (root → everything).
+  Result<std::shared_ptr<const Acl>> AclFor(const TokenInfo& token);
+  // Capabilities of `token_entry` on `path`, as sys/capabilities reports them.
+  Result<std::vector<std::string>> Capabilities(const TokenEntry& token, const std::string& path);
+  // Creates a token from an auth response (login or token create), honouring the
+  // mount's TTL tuning and the system maximum; fills auth.client_token etc.
+  Status IssueToken(Auth& auth, const Request& req, const TokenEntry* parent,
+                    const std::string& mount_accessor, const MountConfig& mount_config);
+
+ private:
+  struct UnsealProgress;
+  SealStatus GetSealStatusLocked();
+  Status PostUnseal();
+  void InstallRevokeHook();
+  // Checks that req's token may `update` `path` with sudo (sys/seal, sys/step-down).
+  Result<bool> AuthorizeSudo(Request& req, const std::string& path);
+  void PreSeal();
+  Status LoadMountTable(const std::string& table, bool setup_defaults);
+  Status PersistMountTable(const std::string& table);
+  Result<std::shared_ptr<Mount>> Instantiate(const MountEntry& entry);
+  void Publish();
+  Result<Response> HandleLocked(Request& req);
+  Result<TokenInfo> CheckToken(Request& req, const std::shared_ptr<Mount>& mount);
+
+  CoreOptions options_;
+  const Clock& clock_;
+  crypto::Random& random_;
+  Barrier barrier_;
+  std::unique_ptr<ShamirSeal> seal_;
+
+  std::shared_mutex state_mu_;  // shared: requests; exclusive: seal/unseal
+  std::atomic<bool> sealed_{true};
+  std::mutex unseal_mu_;
+  std::unique_ptr<UnsealProgress> unseal_;
+
+  std::mutex table_change_mu_;             // serialises enable/disable/remount/tune
+  std::mutex mounts_mu_;                   // guards the entry vectors below
+  std::vector<MountEntry> mount_entries_;  // secrets engines
+  std::vector<MountEntry> auth_entries_;   // auth methods
+  std::atomic<std::shared_ptr<const RouteTable>> routes_;
+
+  std::unique_ptr<PolicyStore> policies_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<StorageView> token_view_;
+  std::unique_ptr<StorageView> policy_view_;
+  std::chrono::system_clock::time_point active_time_{};
+  std::string cluster_id_;
+};
+
+}  // namespace coffer::core

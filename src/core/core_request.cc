@@ -1,0 +1,194 @@
+// CoreImpl request handling: route → token → ACL → backend → token issue for logins.
+#include <algorithm>
+
+#include "base/log.h"
+#include "core/core_impl.h"
+#include "core/policy/acl.h"
+#include "core/policy/policy_store.h"
+#include "crypto/random.h"
+
+namespace coffer::core {
+
+namespace {
+
+// Vault's special-path matching: "login/*" matches by prefix, otherwise exact.
+bool MatchesSpecial(const std::vector<std::string>& patterns, const std::string& rel) {
+  for (const auto& p : patterns) {
+    if (!p.empty() && p.back() == '*') {
+      if (rel.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0) return true;
+    } else if (rel == p) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TokenInfo InfoFromEntry(const TokenEntry& e) {
+  TokenInfo t;
+  t.id = e.id;
+  t.accessor = e.accessor;
+  t.policies = e.policies;
+  t.display_name = e.display_name;
+  t.path = e.path;
+  t.meta = e.meta;
+  t.type = e.type;
+  t.root = e.IsRoot();
+  t.entity_id = e.entity_id;
+  return t;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Acl>> CoreImpl::AclFor(const TokenInfo& token) {
+  return policies_->AclForPolicies(token.policies);
+}
+
+Result<std::vector<std::string>> CoreImpl::Capabilities(const TokenEntry& token,
+                                                        const std::string& path) {
+  COFFER_ASSIGN_OR_RETURN(auto acl, policies_->AclForPolicies(token.policies));
+  return acl->Capabilities(path);
+}
+
+Result<bool> CoreImpl::AuthorizeSudo(Request& req, const std::string& path) {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  if (sealed_.load()) return Err(::coffer::Sealed());
+  COFFER_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
+  if (!entry) return Err(PermissionDenied());
+  COFFER_ASSIGN_OR_RETURN(auto acl, policies_->AclForPolicies(entry->policies));
+  AclResult r = acl->AllowOperation(Operation::kUpdate, path, req.data, false);
+  if (!r.allowed || !r.root_privs) return Err(PermissionDenied());
+  return true;
+}
+
+void CoreImpl::InstallRevokeHook() {
+  tokens_->SetRevokeHook([this](const TokenEntry& e) {
+    if (!options_.cubbyhole_destroyer || e.id.empty()) return;
+    auto mount = routes_.load()->ByPath("cubbyhole/");
+    if (!mount) return;
+    Status st = options_.cubbyhole_destroyer(*mount->view, e.id);
+    if (!st.ok()) log::Warn("token", "failed to destroy cubbyhole", {{"error", st.message()}});
+  });
+}
+
+Result<Response> CoreImpl::HandleRequest(Request& req) {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  if (sealed_.load()) return Err(::coffer::Sealed());
+  if (req.id.empty()) {
+    auto id = crypto::GenerateUuid(random_);
+    if (id) req.id = *id;
+  }
+  while (!req.path.empty() && req.path.front() == '/') req.path.erase(0, 1);
+  return HandleLocked(req);
+}
+
+Result<TokenInfo> CoreImpl::CheckToken(Request& req, const std::shared_ptr<Mount>& mount) {
+  (void)mount;
+  if (req.client_token.empty()) return Err(PermissionDenied());
+  COFFER_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
+  if (!entry) return Err(PermissionDenied("permission denied"));
+  COFFER_ASSIGN_OR_RETURN(bool usable, tokens_->UseToken(*entry));
+  if (!usable) return Err(PermissionDenied());
+  return InfoFromEntry(*entry);
+}
+
+Result<Response> CoreImpl::HandleLocked(Request& req) {
+  auto routes = routes_.load();
+  std::shared_ptr<Mount> mount = routes->Match(req.path);
+  if (!mount) {
+    // As Vault: an invalid token is refused before the missing route is reported.
+    COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req, nullptr));
+    (void)token;
+    return Err(NotFound("no handler for route \"" + req.path + "\". route entry not found."));
+  }
+  std::string rel = req.path.size() >= mount->entry.path.size()
+                        ? req.path.substr(mount->entry.path.size())
+                        : std::string();
+  SpecialPaths special = mount->backend->GetSpecialPaths();
+  bool unauth = MatchesSpecial(special.unauthenticated, rel);
+  bool needs_sudo = MatchesSpecial(special.root, rel);
+
+  req.mount_point = mount->entry.path;
+  req.mount_type = mount->entry.type;
+  req.mount_accessor = mount->entry.accessor;
+  req.mount_uuid = mount->entry.uuid;
+  req.mount_path_remaining = rel;
+  req.storage = mount->view.get();
+  req.unauthenticated = unauth;
+
+  std::string full_path = req.path;
+  if (!unauth) {
+    COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req, mount));
+    req.token = token;
+    // Create vs update is decided by whether the target exists (Vault's existence check).
+    Request probe_req = req;
+    probe_req.path = rel;
+    if (req.operation == Operation::kUpdate || req.operation == Operation::kCreate) {
+      COFFER_ASSIGN_OR_RETURN(auto ex, mount->backend->ExistenceCheck(probe_req));
+      req.operation = (!ex.checked || ex.exists) ? Operation::kUpdate : Operation::kCreate;
+    }
+    COFFER_ASSIGN_OR_RETURN(auto acl, policies_->AclForPolicies(token.policies));
+    AclResult r = acl->AllowOperation(req.operation, full_path, req.data, false, req.wrap_ttl);
+    if (!r.allowed) return Err(PermissionDenied());
+    if (needs_sudo && !r.root_privs) return Err(PermissionDenied());
+  } else if (!req.client_token.empty()) {
+    // Login paths ignore the caller's token but the backend may want it (e.g. renew).
+    auto entry = tokens_->Lookup(req.client_token);
+    if (entry && *entry) req.token = InfoFromEntry(**entry);
+  }
+  if (req.wrap_ttl.count() > 0)
+    return Err(InvalidArgument("response wrapping is not supported yet"));
+
+  req.path = rel;
+  auto resp = mount->backend->HandleRequest(req);
+  req.path = full_path;
+  if (!resp) return resp;
+  if (resp->auth && mount->entry.table == "auth" && mount->entry.type != "token") {
+    COFFER_RETURN_IF_ERROR(
+        IssueToken(*resp->auth, req, nullptr, mount->entry.accessor, mount->entry.config));
+  }
+  return resp;
+}
+
+Status CoreImpl::IssueToken(Auth& auth, const Request& req, const TokenEntry* parent,
+                            const std::string& mount_accessor, const MountConfig& cfg) {
+  TokenCreateParams p;
+  p.policies = auth.policies;
+  p.meta = auth.metadata;
+  std::string prefix = req.mount_point;
+  if (prefix.rfind("auth/", 0) == 0) prefix = prefix.substr(5);
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  std::replace(prefix.begin(), prefix.end(), '/', '-');
+  p.display_name = auth.display_name.empty() ? prefix : prefix + "-" + auth.display_name;
+  p.num_uses = auth.num_uses;
+  p.ttl = auth.ttl;
+  p.explicit_max_ttl = auth.explicit_max_ttl;
+  p.period = auth.period;
+  p.renewable = auth.renewable || auth.period.count() > 0 || auth.ttl.count() >= 0;
+  p.path = req.mount_point + req.mount_path_remaining;
+  p.mount_accessor = mount_accessor;
+  p.entity_id = auth.entity_id;
+  p.internal_data = auth.internal_data;
+  p.orphan = parent == nullptr;
+  p.type = auth.token_type;
+  if (cfg.token_type == "batch" || cfg.token_type == "default-batch") p.type = TokenType::kBatch;
+  if (cfg.token_type == "service") p.type = TokenType::kService;
+  p.default_ttl =
+      cfg.default_lease_ttl.count() > 0 ? cfg.default_lease_ttl : options_.default_lease_ttl;
+  std::chrono::seconds max =
+      cfg.max_lease_ttl.count() > 0 ? cfg.max_lease_ttl : options_.max_lease_ttl;
+  if (auth.max_ttl.count() > 0 && auth.max_ttl < max) max = auth.max_ttl;
+  p.max_ttl = max;
+  COFFER_ASSIGN_OR_RETURN(TokenEntry e, tokens_->Create(p, parent));
+  auth.client_token = e.id;
+  auth.accessor = e.accessor;
+  auth.token_policies = e.policies;
+  auth.policies = e.policies;
+  auth.lease_duration = e.ttl;
+  auth.renewable = e.renewable;
+  auth.orphan = e.orphan;
+  auth.num_uses = e.num_uses;
+  auth.token_type = e.type;
+  return Status::Ok();
+}
+
+}  // namespace coffer::core

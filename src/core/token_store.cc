@@ -1,0 +1,366 @@
+#include "core/token_store.h"
+
+#include <algorithm>
+#include <set>
+
+#include "crypto/aes_gcm.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+
+namespace coffer::core {
+
+namespace {
+
+constexpr char kServicePrefix[] = "hvs.";
+constexpr char kBatchPrefix[] = "hvb.";
+constexpr size_t kTokenRandomChars = 24;
+
+int64_t UnixSeconds(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+TimePoint FromUnix(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
+
+std::string IdKey(const std::string& hash) { return "id/" + hash; }
+std::string AccessorKey(const std::string& hash) { return "accessor/" + hash; }
+std::string ParentKey(const std::string& parent, const std::string& child) {
+  return "parent/" + parent + "/" + child;
+}
+
+std::vector<std::string> NormalisePolicies(std::vector<std::string> in, bool add_default) {
+  std::set<std::string> s;
+  for (auto& p : in) {
+    std::transform(p.begin(), p.end(), p.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!p.empty()) s.insert(p);
+  }
+  if (s.count("root")) return {"root"};
+  if (add_default) s.insert("default");
+  return {s.begin(), s.end()};
+}
+
+// base64url without padding, for batch tokens.
+std::string B64Url(std::string_view bytes) {
+  std::string s = crypto::Base64Encode(bytes);
+  for (auto& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
+Result<std::string> FromB64Url(std::string s) {
+  for (auto& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (s.size() % 4 != 0) s.push_back('=');
+  return crypto::Base64Decode(s);
+}
+
+}  // namespace
+
+bool TokenEntry::IsRoot() const {
+  return std::find(policies.begin(), policies.end(), "root") != policies.end();
+}
+
+Json TokenEntry::ToJson() const {
+  return {{"id_hash", id_hash},
+          {"accessor", accessor},
+          {"parent_hash", parent_hash},
+          {"policies", policies},
+          {"path", path},
+          {"meta", meta},
+          {"display_name", display_name},
+          {"num_uses", num_uses},
+          {"creation_time", creation_time},
+          {"ttl", ttl.count()},
+          {"explicit_max_ttl", explicit_max_ttl.count()},
+          {"period", period.count()},
+          {"expire_time", expire_time},
+          {"max_expire_time", max_expire_time},
+          {"type", type == TokenType::kBatch ? "batch" : "service"},
+          {"orphan", orphan},
+          {"renewable", renewable},
+          {"entity_id", entity_id},
+          {"mount_accessor", mount_accessor},
+          {"internal_data", internal_data},
+          {"last_renewal_time", last_renewal_time}};
+}
+
+Result<TokenEntry> TokenEntry::FromJson(const Json& j) {
+  if (!j.is_object()) return Err(Corruption("token entry: not an object"));
+  TokenEntry e;
+  try {
+    e.id_hash = j.value("id_hash", "");
+    e.accessor = j.value("accessor", "");
+    e.parent_hash = j.value("parent_hash", "");
+    e.policies = j.value("policies", std::vector<std::string>{});
+    e.path = j.value("path", "");
+    e.meta = j.value("meta", std::map<std::string, std::string>{});
+    e.display_name = j.value("display_name", "");
+    e.num_uses = j.value("num_uses", int64_t{0});
+    e.creation_time = j.value("creation_time", int64_t{0});
+    e.ttl = std::chrono::seconds(j.value("ttl", int64_t{0}));
+    e.explicit_max_ttl = std::chrono::seconds(j.value("explicit_max_ttl", int64_t{0}));
+    e.period = std::chrono::seconds(j.value("period", int64_t{0}));
+    e.expire_time = j.value("expire_time", int64_t{0});
+    e.max_expire_time = j.value("max_expire_time", int64_t{0});
+    e.type = j.value("type", "service") == "batch" ? TokenType::kBatch : TokenType::kService;
+    e.orphan = j.value("orphan", false);
+    e.renewable = j.value("renewable", false);
+    e.entity_id = j.value("entity_id", "");
+    e.mount_accessor = j.value("mount_accessor", "");
+    e.internal_data = j.value("internal_data", Json::object());
+    e.last_renewal_time = j.value("last_renewal_time", int64_t{0});
+  } catch (const Json::exception&) {
+    return Err(Corruption("token entry: malformed"));
+  }
+  return e;
+}
+
+Json TokenEntry::LookupData(const Clock& clock) const {
+  int64_t now = UnixSeconds(clock.Now());
+  int64_t remaining = expire_time == 0 ? 0 : std::max<int64_t>(0, expire_time - now);
+  Json j = {
+      {"accessor", type == TokenType::kBatch ? "" : accessor},
+      {"creation_time", creation_time},
+      {"creation_ttl", ttl.count()},
+      {"display_name", display_name},
+      {"entity_id", entity_id},
+      {"expire_time", expire_time == 0 ? Json(nullptr) : Json(FormatTime(FromUnix(expire_time)))},
+      {"explicit_max_ttl", explicit_max_ttl.count()},
+      {"id", id},
+      {"issue_time", FormatTime(FromUnix(creation_time))},
+      {"meta", meta.empty() ? Json(nullptr) : Json(meta)},
+      {"num_uses", num_uses},
+      {"orphan", orphan},
+      {"path", path},
+      {"policies", policies},
+      {"renewable", renewable},
+      {"ttl", remaining},
+      {"type", type == TokenType::kBatch ? "batch" : "service"}};
+  if (period.count() > 0) j["period"] = period.count();
+  if (last_renewal_time != 0) {
+    j["last_renewal_time"] = last_renewal_time;
+    j["last_renewal"] = FormatTime(FromUnix(last_renewal_time));
+  }
+  return j;
+}
+
+TokenStore::TokenStore(storage::Backend& view, SecretBytes salt_key, SecretBytes batch_key,
+                       crypto::Random& random, const Clock& clock)
+    : view_(view),
+      salt_key_(std::move(salt_key)),
+      batch_key_(std::move(batch_key)),
+      random_(random),
+      clock_(clock) {}
+
+std::string TokenStore::SaltedHash(std::string_view value) const {
+  return crypto::HexEncode(crypto::HmacSha256(salt_key_.view(), value));
+}
+
+Result<TokenEntry> TokenStore::CreateRootToken(const std::string& requested_id) {
+  TokenCreateParams p;
+  p.id = requested_id;
+  p.policies = {"root"};
+  p.path = "auth/token/root";
+  p.display_name = "root";
+  p.orphan = true;
+  p.renewable = false;
+  return Create(p, nullptr);
+}
+
+Result<TokenEntry> TokenStore::Create(const TokenCreateParams& params, const TokenEntry* parent) {
+  TokenEntry e;
+  e.type = params.type;
+  e.policies = NormalisePolicies(params.policies, !params.no_default_policy);
+  e.meta = params.meta;
+  e.display_name = params.display_name;
+  e.num_uses = params.num_uses;
+  e.path = params.path;
+  e.mount_accessor = params.mount_accessor;
+  e.entity_id = params.entity_id;
+  e.internal_data = params.internal_data;
+  e.explicit_max_ttl = params.explicit_max_ttl;
+  e.period = params.period;
+  e.renewable = params.renewable && e.type == TokenType::kService;
+  e.creation_time = UnixSeconds(clock_.Now());
+  if (parent != nullptr && !params.orphan) {
+    if (parent->type == TokenType::kBatch && e.type == TokenType::kService)
+      return Err(InvalidArgument("batch tokens cannot create service tokens"));
+    e.parent_hash = parent->id_hash;
+  }
+  e.orphan = e.parent_hash.empty();
+
+  // TTL: periodic tokens live for their period; others get ttl (or the mount default),
+  // capped by the mount/system max and by explicit_max_ttl. Root tokens may not expire.
+  std::chrono::seconds ttl = params.ttl;
+  std::chrono::seconds cap = params.max_ttl;
+  if (e.explicit_max_ttl.count() > 0 && (cap.count() == 0 || e.explicit_max_ttl < cap))
+    cap = e.explicit_max_ttl;
+  if (e.period.count() > 0) {
+    ttl = e.period;
+    cap = e.explicit_max_ttl;
+  } else if (ttl.count() == 0 && !(e.IsRoot() && params.default_ttl.count() == 0)) {
+    ttl = params.default_ttl;
+  }
+  if (cap.count() > 0 && (ttl.count() == 0 || ttl > cap)) ttl = cap;
+  e.ttl = ttl;
+  if (ttl.count() > 0) e.expire_time = e.creation_time + ttl.count();
+  if (cap.count() > 0) e.max_expire_time = e.creation_time + cap.count();
+  if (e.expire_time == 0) e.renewable = false;
+
+  if (e.type == TokenType::kBatch) {
+    COFFER_ASSIGN_OR_RETURN(e.id, NewBatchToken(e));
+    return e;
+  }
+
+  if (!params.id.empty()) {
+    e.id = params.id;
+  } else {
+    COFFER_ASSIGN_OR_RETURN(std::string rnd, crypto::RandomBase62(random_, kTokenRandomChars));
+    e.id = kServicePrefix + rnd;
+  }
+  COFFER_ASSIGN_OR_RETURN(e.accessor, crypto::RandomBase62(random_, kTokenRandomChars));
+  e.id_hash = SaltedHash(e.id);
+  COFFER_ASSIGN_OR_RETURN(auto existing, view_.Get(IdKey(e.id_hash)));
+  if (existing) return Err(InvalidArgument("cannot create a token with a duplicate ID"));
+
+  std::vector<storage::Op> ops;
+  ops.push_back(storage::Op::Put(IdKey(e.id_hash), e.ToJson().dump()));
+  ops.push_back(
+      storage::Op::Put(AccessorKey(SaltedHash(e.accessor)), Json{{"id_hash", e.id_hash}}.dump()));
+  if (!e.parent_hash.empty())
+    ops.push_back(storage::Op::Put(ParentKey(e.parent_hash, e.id_hash), ""));
+  COFFER_RETURN_IF_ERROR(view_.Batch(ops));
+  return e;
+}
+
+Result<std::string> TokenStore::NewBatchToken(const TokenEntry& entry) {
+  std::string nonce(12, '\0');
+  COFFER_RETURN_IF_ERROR(random_.Fill(reinterpret_cast<uint8_t*>(nonce.data()), nonce.size()));
+  COFFER_ASSIGN_OR_RETURN(
+      std::string ct, crypto::AesGcmSeal(batch_key_, nonce, entry.ToJson().dump(), kBatchPrefix));
+  return std::string(kBatchPrefix) + B64Url(nonce + ct);
+}
+
+Result<std::optional<TokenEntry>> TokenStore::OpenBatchToken(const std::string& token) {
+  auto raw = FromB64Url(token.substr(4));
+  if (!raw || raw->size() < 12 + 16) return std::optional<TokenEntry>();
+  auto pt = crypto::AesGcmOpen(batch_key_, raw->substr(0, 12), raw->substr(12), kBatchPrefix);
+  if (!pt) return std::optional<TokenEntry>();
+  auto j = ParseJson(*pt);
+  if (!j) return std::optional<TokenEntry>();
+  COFFER_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromJson(*j));
+  if (e.expire_time != 0 && e.expire_time <= UnixSeconds(clock_.Now()))
+    return std::optional<TokenEntry>();
+  e.id = token;
+  return std::optional<TokenEntry>(std::move(e));
+}
+
+Result<std::optional<TokenEntry>> TokenStore::LoadByHash(const std::string& hash) {
+  COFFER_ASSIGN_OR_RETURN(auto raw, view_.Get(IdKey(hash)));
+  if (!raw) return std::optional<TokenEntry>();
+  COFFER_ASSIGN_OR_RETURN(Json j, ParseJson(*raw));
+  COFFER_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromJson(j));
+  if (e.expire_time != 0 && e.expire_time <= UnixSeconds(clock_.Now())) {
+    COFFER_RETURN_IF_ERROR(RevokeOne(e, /*orphan_children=*/false));
+    return std::optional<TokenEntry>();
+  }
+  return std::optional<TokenEntry>(std::move(e));
+}
+
+Result<std::optional<TokenEntry>> TokenStore::Lookup(const std::string& token) {
+  if (token.empty()) return std::optional<TokenEntry>();
+  if (token.rfind(kBatchPrefix, 0) == 0) return OpenBatchToken(token);
+  COFFER_ASSIGN_OR_RETURN(auto e, LoadByHash(SaltedHash(token)));
+  if (e) e->id = token;
+  return e;
+}
+
+Result<std::optional<TokenEntry>> TokenStore::LookupByAccessor(const std::string& accessor) {
+  if (accessor.empty()) return std::optional<TokenEntry>();
+  COFFER_ASSIGN_OR_RETURN(auto raw, view_.Get(AccessorKey(SaltedHash(accessor))));
+  if (!raw) return std::optional<TokenEntry>();
+  COFFER_ASSIGN_OR_RETURN(Json j, ParseJson(*raw));
+  return LoadByHash(j.value("id_hash", ""));
+}
+
+Result<bool> TokenStore::UseToken(TokenEntry& entry) {
+  if (entry.num_uses == 0 || entry.type == TokenType::kBatch) return true;
+  std::lock_guard<std::mutex> lock(use_mu_);
+  COFFER_ASSIGN_OR_RETURN(auto fresh, LoadByHash(entry.id_hash));
+  if (!fresh || fresh->num_uses <= 0) return false;
+  if (fresh->num_uses == 1) {
+    entry.num_uses = -1;  // this was the last use
+    COFFER_RETURN_IF_ERROR(RevokeOne(*fresh, /*orphan_children=*/false));
+    return true;
+  }
+  fresh->num_uses -= 1;
+  entry.num_uses = fresh->num_uses;
+  COFFER_RETURN_IF_ERROR(view_.Put(IdKey(fresh->id_hash), fresh->ToJson().dump()));
+  return true;
+}
+
+Status TokenStore::RevokeOne(const TokenEntry& entry, bool orphan_children) {
+  if (entry.type == TokenType::kBatch) return Status::Ok();  // batch tokens are not stored
+  auto children = view_.List("parent/" + entry.id_hash + "/");
+  if (!children) return children.error();
+  for (const auto& child : *children) {
+    auto c = LoadByHash(child);
+    if (!c) return c.error();
+    if (!c->has_value()) {
+      COFFER_RETURN_IF_ERROR(view_.Delete(ParentKey(entry.id_hash, child)));
+      continue;
+    }
+    if (orphan_children) {
+      TokenEntry ce = std::move(**c);
+      ce.parent_hash.clear();
+      ce.orphan = true;
+      std::vector<storage::Op> ops = {storage::Op::Put(IdKey(ce.id_hash), ce.ToJson().dump()),
+                                      storage::Op::Delete(ParentKey(entry.id_hash, child))};
+      COFFER_RETURN_IF_ERROR(view_.Batch(ops));
+    } else {
+      COFFER_RETURN_IF_ERROR(RevokeOne(**c, false));
+    }
+  }
+  if (revoke_hook_) revoke_hook_(entry);
+  std::vector<storage::Op> ops = {storage::Op::Delete(IdKey(entry.id_hash)),
+                                  storage::Op::Delete(AccessorKey(SaltedHash(entry.accessor)))};
+  if (!entry.parent_hash.empty())
+    ops.push_back(storage::Op::Delete(ParentKey(entry.parent_hash, entry.id_hash)));
+  return view_.Batch(ops);
+}
+
+Status TokenStore::RevokeTree(const TokenEntry& entry) {
+  if (entry.type == TokenType::kBatch) return InvalidArgument("batch tokens cannot be revoked");
+  return RevokeOne(entry, /*orphan_children=*/false);
+}
+
+Status TokenStore::RevokeOrphan(const TokenEntry& entry) {
+  if (entry.type == TokenType::kBatch) return InvalidArgument("batch tokens cannot be revoked");
+  return RevokeOne(entry, /*orphan_children=*/true);
+}
+
+Result<TokenEntry> TokenStore::Renew(TokenEntry entry, std::chrono::seconds increment,
+                                     std::chrono::seconds system_max_ttl) {
+  if (entry.type == TokenType::kBatch)
+    return Err(InvalidArgument("batch tokens cannot be renewed"));
+  if (!entry.renewable || entry.expire_time == 0)
+    return Err(InvalidArgument("lease is not renewable"));
+  int64_t now = UnixSeconds(clock_.Now());
+  std::chrono::seconds ttl = entry.period.count() > 0 ? entry.period
+                             : increment.count() > 0  ? increment
+                                                      : entry.ttl;
+  int64_t expire = now + ttl.count();
+  int64_t cap = entry.max_expire_time;
+  if (entry.period.count() == 0 && system_max_ttl.count() > 0) {
+    int64_t sys_cap = entry.creation_time + system_max_ttl.count();
+    if (cap == 0 || sys_cap < cap) cap = sys_cap;
+  }
+  if (cap != 0 && expire > cap) expire = cap;
+  if (expire <= now) return Err(InvalidArgument("past the max TTL, cannot renew"));
+  entry.expire_time = expire;
+  entry.last_renewal_time = now;
+  std::string id = entry.id;
+  COFFER_RETURN_IF_ERROR(view_.Put(IdKey(entry.id_hash), entry.ToJson().dump()));
+  entry.id = id;
+  return entry;
+}
+
+}  // namespace coffer::core

@@ -1,0 +1,139 @@
+#pragma once
+// TokenStore: service tokens (hvs.*) persisted only as salted hashes, with accessors
+// and a parent → child index so revoking a token revokes its descendants; batch tokens
+// (hvb.*) are encrypted, self-contained and never stored. Expiry is checked on lookup;
+// an expired token is revoked lazily. Storage layout (under the "sys/token/" view):
+//   id/<hmac(salt, token)>        → TokenEntry JSON
+//   accessor/<hmac(salt, acc)>    → {"id_hash": ..., "accessor": ...}
+//   parent/<parent_hash>/<child_hash> → ""  (children of a token)
+//
+// Thread-safety: all methods are safe for concurrent use.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/secret_bytes.h"
+#include "base/status.h"
+#include "core/logical.h"
+#include "storage/backend.h"
+
+namespace coffer::crypto {
+class Random;
+}
+
+namespace coffer::core {
+
+struct TokenEntry {
+  std::string id;       // plaintext; only set on creation and after a lookup by id
+  std::string id_hash;  // storage key
+  std::string accessor;
+  std::string parent_hash;  // empty for orphans and root tokens
+  std::vector<std::string> policies;
+  std::string path;  // creation path, e.g. "auth/token/create", "auth/userpass/login/bob"
+  std::map<std::string, std::string> meta;
+  std::string display_name;
+  int64_t num_uses = 0;         // 0 = unlimited; decremented on use
+  int64_t creation_time = 0;    // unix seconds
+  std::chrono::seconds ttl{0};  // current TTL granted at creation / last renewal
+  std::chrono::seconds explicit_max_ttl{0};
+  std::chrono::seconds period{0};
+  int64_t expire_time = 0;      // unix seconds; 0 = never (root tokens)
+  int64_t max_expire_time = 0;  // absolute cap from max TTLs; 0 = none
+  TokenType type = TokenType::kService;
+  bool orphan = false;
+  bool renewable = false;
+  std::string entity_id;
+  std::string mount_accessor;           // auth mount that issued it
+  Json internal_data = Json::object();  // from Auth.internal_data, for login renewals
+  int64_t last_renewal_time = 0;
+
+  bool IsRoot() const;
+  Json ToJson() const;  // storage form (no plaintext id)
+  static Result<TokenEntry> FromJson(const Json& j);
+  // The body of auth/token/lookup*.
+  Json LookupData(const Clock& clock) const;
+};
+
+struct TokenCreateParams {
+  std::string id;  // optional requested id (root/sudo only), e.g. dev root token
+  std::vector<std::string> policies;
+  std::map<std::string, std::string> meta;
+  std::string display_name;
+  int64_t num_uses = 0;
+  std::chrono::seconds ttl{0};
+  std::chrono::seconds explicit_max_ttl{0};
+  std::chrono::seconds period{0};
+  bool orphan = false;
+  bool renewable = true;
+  bool no_default_policy = false;
+  TokenType type = TokenType::kService;
+  std::string path;
+  std::string mount_accessor;
+  std::string entity_id;
+  Json internal_data = Json::object();
+  // Limits from mount tuning and the system: ttl is capped by max_ttl.
+  std::chrono::seconds default_ttl{0};
+  std::chrono::seconds max_ttl{0};
+};
+
+class TokenStore {
+ public:
+  // `view` is the barrier view "sys/token/"; `salt_key` is derived from the keyring.
+  TokenStore(storage::Backend& view, SecretBytes salt_key, SecretBytes batch_key,
+             crypto::Random& random, const Clock& clock);
+
+  // Creates a token as a child of `parent` (nullptr → orphan/root). Returns the entry
+  // with its plaintext id set.
+  Result<TokenEntry> Create(const TokenCreateParams& params, const TokenEntry* parent);
+
+  // A root token (policies ["root"], no expiry), e.g. at init or for -dev-root-token-id.
+  Result<TokenEntry> CreateRootToken(const std::string& requested_id);
+
+  // Looks up a live token; expired or unknown → std::nullopt. Does not use a num_uses.
+  Result<std::optional<TokenEntry>> Lookup(const std::string& token);
+  Result<std::optional<TokenEntry>> LookupByAccessor(const std::string& accessor);
+  // Consumes one use of a limited-use token; revokes it on its last use. Returns false
+  // if the token had no uses left.
+  Result<bool> UseToken(TokenEntry& entry);
+
+  // Revokes the token and all of its descendants.
+  Status RevokeTree(const TokenEntry& entry);
+  // Revokes only the token; its children become orphans.
+  Status RevokeOrphan(const TokenEntry& entry);
+
+  // Extends a token's TTL by `increment` (0 → its original ttl), capped by max TTLs
+  // and explicit_max_ttl; periodic tokens reset to their period.
+  Result<TokenEntry> Renew(TokenEntry entry, std::chrono::seconds increment,
+                           std::chrono::seconds system_max_ttl);
+
+  // Hash of a token id or accessor with the store's salt (hex). Stable per cluster.
+  std::string SaltedHash(std::string_view value) const;
+
+  // Hook run for every revoked token (cubbyhole destruction, lease revocation).
+  void SetRevokeHook(std::function<void(const TokenEntry&)> hook) {
+    revoke_hook_ = std::move(hook);
+  }
+
+ private:
+  Result<std::optional<TokenEntry>> LoadByHash(const std::string& hash);
+  Status RevokeOne(const TokenEntry& entry, bool orphan_children);
+  Result<std::string> NewBatchToken(const TokenEntry& entry);
+  Result<std::optional<TokenEntry>> OpenBatchToken(const std::string& token);
+
+  storage::Backend& view_;
+  SecretBytes salt_key_;
+  SecretBytes batch_key_;
+  crypto::Random& random_;
+  const Clock& clock_;
+  std::function<void(const TokenEntry&)> revoke_hook_;
+  std::mutex use_mu_;
+};
+
+}  // namespace coffer::core

@@ -1,0 +1,32 @@
+#pragma once
+// The "cubbyhole" secrets engine: private storage per token, as Vault's cubbyhole. Every
+// path of a request lives under a folder named for the requesting token —
+// hex(SHA-256(client token)) — of the mount's storage, so one token can never name
+// another's entries; the plaintext token never reaches storage. Values are JSON objects
+// stored as-is (like K/V version 1, without TTL hints).
+//
+// The token store calls DestroyCubbyhole when a token is revoked.
+//
+// Thread-safety: stateless; safe for concurrent use (each operation is one storage call).
+
+#include <memory>
+#include <string>
+
+#include "core/backend.h"
+
+namespace coffer::storage {
+class Backend;
+}
+
+namespace coffer::engines::cubbyhole {
+
+Result<std::unique_ptr<core::Backend>> Factory(const core::BackendConfig& config);
+
+// The folder of `token`'s cubbyhole in the mount's storage: "<hex sha256(token)>/".
+std::string CubbyholeFolder(const std::string& token);
+
+// Deletes every entry of `token`'s cubbyhole from the cubbyhole mount's storage `view`.
+// Ok when the cubbyhole is empty.
+Status DestroyCubbyhole(storage::Backend& view, const std::string& token);
+
+}  // namespace coffer::engines::cubbyhole

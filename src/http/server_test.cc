@@ -1,0 +1,521 @@
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "crypto/tls.h"
+#include "http/fake_core.h"
+#include "http/test_client.h"
+
+namespace coffer::http {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FormatRequest;
+using testing::RawResponse;
+using testing::TestConnection;
+
+// A gate a request blocks on inside Core, so tests can hold requests in flight.
+class Gate {
+ public:
+  void Enter() {
+    entered_.fetch_add(1);
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return open_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> l(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  bool WaitEntered(int n, std::chrono::milliseconds timeout = 5s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (entered_.load() < n) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return true;
+  }
+
+ private:
+  std::atomic<int> entered_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    gate_.Open();
+    if (server_) server_->Stop();
+  }
+
+  static ListenerOptions Plain() {
+    ListenerOptions l;
+    l.address = "127.0.0.1:0";
+    l.tls_disable = true;
+    return l;
+  }
+
+  void Start(std::vector<ListenerOptions> listeners, int workers = 2, size_t queue = 1024) {
+    ServerOptions o;
+    o.listeners = std::move(listeners);
+    o.io_threads = 2;
+    o.worker_threads = workers;
+    o.worker_queue_limit = queue;
+    server_ = std::make_unique<Server>(core_, std::move(o));
+    Status st = server_->Start();
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    ports_ = server_->BoundPorts();
+    ASSERT_FALSE(ports_.empty());
+    port_ = ports_[0];
+  }
+
+  // Requests to "secret/block" wait on gate_; others answer from the path.
+  void BlockOnGate() {
+    core_.on_request = [this](core::Request& req) -> Result<core::Response> {
+      if (req.path == "secret/block") gate_.Enter();
+      return core::Response::WithData(Json{{"path", req.path}});
+    };
+  }
+
+  std::unique_ptr<TestConnection> MustConnect() {
+    auto c = TestConnection::Connect(port_);
+    EXPECT_NE(c, nullptr);
+    return c;
+  }
+
+  FakeCore core_;
+  Gate gate_;
+  std::unique_ptr<Server> server_;
+  std::vector<uint16_t> ports_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  core_.on_request = [](core::Request& req) -> Result<core::Response> {
+    if (req.operation == core::Operation::kUpdate) return core::Response();
+    if (req.operation == core::Operation::kList) return core::Response::ListResponse({"a", "b/"});
+    return core::Response::WithData(Json{{"path", req.path}});
+  };
+  Start({Plain()});
+  auto c = MustConnect();
+  auto read = c->RoundTrip(FormatRequest("GET", "/v1/secret/foo", {{"X-Vault-Token", "t"}}));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200);
+  EXPECT_EQ(read->json()["data"]["path"], "secret/foo");
+  EXPECT_EQ(read->header("content-type"), "application/json");
+  EXPECT_EQ(read->header("cache-control"), "no-store");
+
+  auto write = c->RoundTrip(FormatRequest("PUT", "/v1/secret/foo", {}, R"({"a":"b"})"));
+  ASSERT_TRUE(write);
+  EXPECT_EQ(write->status, 204);
+
+  auto list = c->RoundTrip(FormatRequest("LIST", "/v1/secret/"));
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->status, 200);
+  EXPECT_EQ(list->json()["data"]["keys"], (Json{"a", "b/"}));
+
+  // Pipelined: both answered, in order.
+  ASSERT_TRUE(c->Send(FormatRequest("GET", "/v1/one") + FormatRequest("GET", "/v1/two")));
+  auto one = c->Read();
+  auto two = c->Read();
+  ASSERT_TRUE(one && two);
+  EXPECT_EQ(one->json()["data"]["path"], "one");
+  EXPECT_EQ(two->json()["data"]["path"], "two");
+
+  std::lock_guard<std::mutex> l(core_.mu);
+  ASSERT_EQ(core_.requests.size(), 5u);
+  EXPECT_EQ(core_.requests[0].client_token, "t");
+  EXPECT_EQ(core_.requests[0].remote_addr, "127.0.0.1");
+  EXPECT_EQ(core_.requests[1].data, (Json{{"a", "b"}}));
+  EXPECT_EQ(core_.requests[2].path, "secret/");
+}
+
+TEST_F(ServerTest, ConnectionCloseIsHonoured) {
+  Start({Plain()});
+  auto c = MustConnect();
+  auto r = c->RoundTrip(FormatRequest("GET", "/v1/sys/health", {{"Connection", "close"}}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(c->WaitForClose(2s));
+}
+
+enum class NodeState { kUninit, kSealed, kDrSecondary, kPerfStandby, kStandby, kActive };
+
+void SetState(FakeCore& core, NodeState s) {
+  std::lock_guard<std::mutex> l(core.mu);
+  core.initialized = s != NodeState::kUninit;
+  core.sealed = s == NodeState::kUninit || s == NodeState::kSealed;
+  core.ha = core::HaState();
+  core.ha.replication_dr_secondary = s == NodeState::kDrSecondary;
+  core.ha.performance_standby = s == NodeState::kPerfStandby;
+  core.ha.standby = s == NodeState::kPerfStandby || s == NodeState::kStandby;
+}
+
+struct HealthParam {
+  const char* query;
+  int code;  // 0 for the two *ok flags
+};
+// Bit i of a combination turns kHealthParams[i] on.
+const HealthParam kHealthParams[] = {
+    {"standbyok=true", 0},          {"perfstandbyok=true", 0},
+    {"activecode=230", 230},        {"standbycode=231", 231},
+    {"drsecondarycode=232", 232},   {"performancestandbycode=233", 233},
+    {"sealedcode=234", 234},        {"uninitcode=235", 235},
+};
+
+// Vault's documented sys/health semantics, written out per state.
+int ExpectedHealth(NodeState s, unsigned bits) {
+  auto on = [&](int i) { return (bits >> i) & 1u; };
+  int active = on(2) ? 230 : 200;
+  switch (s) {
+    case NodeState::kUninit:
+      return on(7) ? 235 : 501;
+    case NodeState::kSealed:
+      return on(6) ? 234 : 503;
+    case NodeState::kDrSecondary:
+      return on(4) ? 232 : 472;
+    case NodeState::kPerfStandby:
+      return on(1) ? active : (on(5) ? 233 : 473);
+    case NodeState::kStandby:
+      return on(0) ? active : (on(3) ? 231 : 429);
+    case NodeState::kActive:
+      return active;
+  }
+  return -1;
+}
+
+TEST_F(ServerTest, HealthCodesForEveryStateAndParameterCombination) {
+  Start({Plain()});
+  auto c = MustConnect();
+  // Anchors written by hand (the load balancer's 200/429/473 matcher relies on these).
+  SetState(core_, NodeState::kStandby);
+  EXPECT_EQ(c->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 429);
+  EXPECT_EQ(c->RoundTrip(FormatRequest("GET", "/v1/sys/health?standbyok=true"))->status, 200);
+  SetState(core_, NodeState::kPerfStandby);
+  EXPECT_EQ(c->RoundTrip(FormatRequest("GET", "/v1/sys/health?standbyok=true"))->status, 473);
+  EXPECT_EQ(c->RoundTrip(FormatRequest("GET", "/v1/sys/health?perfstandbyok=true"))->status, 200);
+
+  int checked = 0;
+  for (NodeState s : {NodeState::kUninit, NodeState::kSealed, NodeState::kDrSecondary,
+                      NodeState::kPerfStandby, NodeState::kStandby, NodeState::kActive}) {
+    SetState(core_, s);
+    for (unsigned bits = 0; bits < 256; ++bits) {
+      std::string target = "/v1/sys/health";
+      char sep = '?';
+      for (int i = 0; i < 8; ++i) {
+        if ((bits >> i) & 1u) {
+          target += sep;
+          target += kHealthParams[i].query;
+          sep = '&';
+        }
+      }
+      int want = ExpectedHealth(s, bits);
+      auto get = c->RoundTrip(FormatRequest("GET", target));
+      ASSERT_TRUE(get) << target;
+      ASSERT_EQ(get->status, want) << static_cast<int>(s) << " " << target;
+      Json body = get->json();
+      EXPECT_EQ(body["initialized"], s != NodeState::kUninit);
+      EXPECT_EQ(body["sealed"], s == NodeState::kUninit || s == NodeState::kSealed);
+      EXPECT_EQ(body["standby"], s == NodeState::kPerfStandby || s == NodeState::kStandby);
+      EXPECT_EQ(body["performance_standby"], s == NodeState::kPerfStandby);
+      auto head = c->RoundTrip(FormatRequest("HEAD", target), /*head=*/true);
+      ASSERT_TRUE(head) << target;
+      ASSERT_EQ(head->status, want) << "HEAD " << target;
+      checked += 2;
+    }
+  }
+  EXPECT_EQ(checked, 6 * 256 * 2);
+}
+
+TEST_F(ServerTest, BodyTooLargeIs413) {
+  ListenerOptions l = Plain();
+  l.max_request_size = 1024;
+  Start({l});
+
+  std::string fits = R"({"a":")" + std::string(1024 - 8, 'x') + R"("})";
+  ASSERT_EQ(fits.size(), 1024u);
+  auto ok = MustConnect()->RoundTrip(FormatRequest("PUT", "/v1/secret/foo", {}, fits));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+
+  auto c = MustConnect();
+  auto big = c->RoundTrip(FormatRequest("PUT", "/v1/secret/foo", {}, std::string(4096, 'x')));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(big->json(), (Json{{"errors", {"http: request body too large"}}}));
+  EXPECT_TRUE(c->WaitForClose(3s));
+
+  // Chunked uploads are counted too.
+  auto chunked = MustConnect();
+  std::string req =
+      "POST /v1/secret/foo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "400\r\n" + std::string(1024, 'y') + "\r\n400\r\n" + std::string(1024, 'y') + "\r\n0\r\n\r\n";
+  auto r = chunked->RoundTrip(req);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST_F(ServerTest, MalformedRequestIs400) {
+  Start({Plain()});
+  auto c = MustConnect();
+  auto r = c->RoundTrip("GET /v1/x HTTP/1.1\r\nBad Header\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(c->WaitForClose(3s));
+}
+
+TEST_F(ServerTest, ExpectContinue) {
+  Start({Plain()});
+  auto c = MustConnect();
+  std::string body = R"({"k":"v"})";
+  ASSERT_TRUE(c->Send("PUT /v1/secret/foo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  auto cont = c->Read();
+  ASSERT_TRUE(cont);
+  EXPECT_EQ(cont->status, 100);
+  auto r = c->RoundTrip(body);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ServerTest, SlowLorisIsDisconnectedAfterHeaderTimeout) {
+  ListenerOptions l = Plain();
+  l.header_read_timeout = 300ms;
+  Start({l});
+  auto c = MustConnect();
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c->Send("GET /v1/sys/health HTTP/1.1\r\n"));
+  bool closed = false;
+  while (std::chrono::steady_clock::now() - start < 5s) {
+    if (!c->Send("X-A: b\r\n") || c->WaitForClose(50ms)) {
+      closed = true;
+      break;
+    }
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(closed);
+  EXPECT_LT(elapsed, 2s);
+  EXPECT_GE(elapsed, 250ms);
+
+  // A connection that never sends a byte is closed after the header timeout too.
+  auto silent = MustConnect();
+  EXPECT_TRUE(silent->WaitForClose(2s));
+}
+
+TEST_F(ServerTest, IdleKeepAliveUsesIdleTimeoutNotHeaderTimeout) {
+  ListenerOptions l = Plain();
+  l.header_read_timeout = 200ms;
+  l.idle_timeout = 2s;
+  Start({l});
+  auto c = MustConnect();
+  ASSERT_EQ(c->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+  std::this_thread::sleep_for(500ms);  // longer than the header timeout
+  auto again = c->RoundTrip(FormatRequest("GET", "/v1/sys/health"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+
+  ListenerOptions short_idle = Plain();
+  short_idle.idle_timeout = 200ms;
+  server_->Stop();
+  Start({short_idle});
+  auto d = MustConnect();
+  ASSERT_EQ(d->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+  EXPECT_TRUE(d->WaitForClose(2s));
+}
+
+TEST_F(ServerTest, SlowBodyIsCutOffAtMaxRequestDuration) {
+  ListenerOptions l = Plain();
+  l.max_request_duration = 400ms;
+  Start({l});
+  auto c = MustConnect();
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c->Send("PUT /v1/secret/foo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"));
+  bool closed = false;
+  while (std::chrono::steady_clock::now() - start < 5s) {
+    if (!c->Send("x") || c->WaitForClose(50ms)) {
+      closed = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
+  BlockOnGate();
+  Start({Plain()});
+  auto busy = MustConnect();
+  auto idle = MustConnect();
+  ASSERT_EQ(idle->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+  ASSERT_TRUE(busy->Send(FormatRequest("GET", "/v1/secret/block")));
+  ASSERT_TRUE(gate_.WaitEntered(1));
+
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server_->Stop();
+    stopped = true;
+  });
+  EXPECT_TRUE(idle->WaitForClose(2s));  // idle connections go at once
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(stopped.load());  // waiting for the request in flight
+  EXPECT_EQ(TestConnection::Connect(port_), nullptr);  // no longer accepting
+
+  gate_.Open();
+  auto r = busy->Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->json()["data"]["path"], "secret/block");
+  EXPECT_EQ(r->header("connection"), "close");
+  stopper.join();
+  EXPECT_TRUE(stopped.load());
+  EXPECT_TRUE(busy->WaitForClose(2s));
+}
+
+TEST_F(ServerTest, FullWorkerQueueIs503) {
+  BlockOnGate();
+  Start({Plain()}, /*workers=*/1, /*queue=*/1);
+  auto a = MustConnect();
+  auto b = MustConnect();
+  auto c = MustConnect();
+  ASSERT_TRUE(a->Send(FormatRequest("GET", "/v1/secret/block")));
+  ASSERT_TRUE(gate_.WaitEntered(1));
+  ASSERT_TRUE(b->Send(FormatRequest("GET", "/v1/secret/block")));  // waits in the queue
+  std::this_thread::sleep_for(300ms);
+  auto busy = c->RoundTrip(FormatRequest("GET", "/v1/secret/other"));
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 503);
+  EXPECT_EQ(busy->json(), (Json{{"errors", {"server is busy"}}}));
+  gate_.Open();
+  EXPECT_EQ(a->Read()->status, 200);
+  EXPECT_EQ(b->Read()->status, 200);
+  EXPECT_EQ(c->RoundTrip(FormatRequest("GET", "/v1/secret/other"))->status, 200);
+}
+
+TEST_F(ServerTest, TwoListenersBindDistinctPorts) {
+  Start({Plain(), Plain()});
+  ASSERT_EQ(ports_.size(), 2u);
+  EXPECT_NE(ports_[0], ports_[1]);
+  for (uint16_t p : ports_) {
+    auto c = TestConnection::Connect(p);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->RoundTrip(FormatRequest("GET", "/v1/sys/seal-status"))->status, 200);
+  }
+}
+
+TEST_F(ServerTest, StartErrors) {
+  ListenerOptions bad_addr = Plain();
+  bad_addr.address = "no-port-here";
+  Server a(core_, ServerOptions{{bad_addr}});
+  EXPECT_FALSE(a.Start().ok());
+
+  ListenerOptions no_cert;
+  no_cert.address = "127.0.0.1:0";  // TLS on by default, but no files
+  Server b(core_, ServerOptions{{no_cert}});
+  EXPECT_FALSE(b.Start().ok());
+
+  Start({Plain()});
+  ListenerOptions taken = Plain();
+  taken.address = "127.0.0.1:" + std::to_string(port_);
+  Server c(core_, ServerOptions{{taken}});
+  Status st = c.Start();
+  EXPECT_FALSE(st.ok());
+}
+
+// TLS listeners with a generated certificate written to a temporary directory.
+class TlsServerTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/coffer_http_tls_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    cert_a_ = WriteNewCert("a.example");
+  }
+  void TearDown() override {
+    ServerTest::TearDown();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string WriteNewCert(const std::string& cn) {
+    auto pem = crypto::GenerateSelfSigned(cn, {"localhost"}, {"127.0.0.1"}, 24h, false);
+    EXPECT_TRUE(pem.has_value());
+    std::ofstream(dir_ / "cert.pem") << pem->cert_pem;
+    std::ofstream(dir_ / "key.pem") << pem->key_pem;
+    return pem->cert_pem;
+  }
+  ListenerOptions Tls() {
+    ListenerOptions l;
+    l.address = "127.0.0.1:0";
+    l.tls_cert_file = dir_ / "cert.pem";
+    l.tls_key_file = dir_ / "key.pem";
+    return l;
+  }
+  std::unique_ptr<TestConnection> TlsConnect(int min = TLS1_2_VERSION, int max = TLS1_3_VERSION) {
+    std::string error;
+    auto c = TestConnection::ConnectTls(port_, min, max, &error);
+    EXPECT_NE(c, nullptr) << error;
+    return c;
+  }
+
+  std::filesystem::path dir_;
+  std::string cert_a_;
+};
+
+TEST_F(TlsServerTest, ServesTls12And13AndRefusesTls11) {
+  Start({Tls()});
+  for (int v : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    auto c = TlsConnect(v, v);
+    ASSERT_NE(c, nullptr);
+    auto r = c->RoundTrip(FormatRequest("GET", "/v1/sys/health"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    auto again = c->RoundTrip(FormatRequest("GET", "/v1/secret/x"));  // keep-alive over TLS
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->json()["data"]["path"], "secret/x");
+  }
+  std::string error;
+  EXPECT_EQ(TestConnection::ConnectTls(port_, TLS1_VERSION, TLS1_1_VERSION, &error), nullptr);
+  EXPECT_FALSE(error.empty());
+
+  // Plain HTTP on a TLS port gets no HTTP answer.
+  auto plain = TestConnection::Connect(port_);
+  ASSERT_NE(plain, nullptr);
+  plain->Send(FormatRequest("GET", "/v1/sys/health"));
+  EXPECT_FALSE(plain->Read(2s).has_value());
+}
+
+TEST_F(TlsServerTest, ReloadSwapsCertificateForNewConnections) {
+  Start({Tls()});
+  auto before = TlsConnect();
+  ASSERT_NE(before, nullptr);
+  EXPECT_EQ(before->PeerCertificatePem(), cert_a_);
+  ASSERT_EQ(before->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+
+  std::string cert_b = WriteNewCert("b.example");
+  ASSERT_NE(cert_b, cert_a_);
+  Status st = server_->ReloadTls();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  auto after = TlsConnect();
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->PeerCertificatePem(), cert_b);
+  EXPECT_EQ(after->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+  // The established connection keeps working.
+  EXPECT_EQ(before->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+
+  // A broken file: the error is reported and the last good certificate stays.
+  std::ofstream(dir_ / "cert.pem") << "not a certificate";
+  EXPECT_FALSE(server_->ReloadTls().ok());
+  auto still = TlsConnect();
+  ASSERT_NE(still, nullptr);
+  EXPECT_EQ(still->PeerCertificatePem(), cert_b);
+}
+
+}  // namespace
+}  // namespace coffer::http
