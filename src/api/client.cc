@@ -22,8 +22,8 @@ std::string EscapePath(std::string_view path) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : path) {
-    if (std::isalnum(c) || std::string_view("-._~/$&+,:;=@").find(static_cast<char>(c)) !=
-                               std::string_view::npos) {
+    if (std::isalnum(c) ||
+        std::string_view("-._~/$&+,:;=@").find(static_cast<char>(c)) != std::string_view::npos) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -123,6 +123,87 @@ Status ApplyServerName(const std::string& server_name, std::string* url, std::st
   return Status::Ok();
 }
 
+// The headers every request carries (Vault's api.Client sets the same ones).
+curl_slist* VaultHeaders(const ClientConfig& config, const RequestOptions& options, bool has_body) {
+  curl_slist* list = nullptr;
+  auto add = [&list](const std::string& line) { list = curl_slist_append(list, line.c_str()); };
+  add("X-Vault-Request: true");
+  add("Expect:");  // no 100-continue round trip for large bodies
+  if (!config.token.empty()) add("X-Vault-Token: " + config.token);
+  if (!config.namespace_.empty()) add("X-Vault-Namespace: " + config.namespace_);
+  if (options.allow_wrapping && !config.wrap_ttl.empty())
+    add("X-Vault-Wrap-TTL: " + config.wrap_ttl);
+  if (has_body) add("Content-Type: " + options.content_type);
+  for (const auto& [k, v] : config.headers) add(k + ": " + v);
+  return list;
+}
+
+void SetTlsOptions(CURL* h, const ClientConfig& config) {
+  if (config.tls_skip_verify) {
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!config.ca_cert.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config.ca_cert.c_str());
+  if (!config.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, config.ca_path.c_str());
+  if (!config.client_cert.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, config.client_cert.c_str());
+  if (!config.client_key.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, config.client_key.c_str());
+}
+
+// One HTTP exchange with url; payload is null for requests without a body.
+Result<Response> PerformOnce(const ClientConfig& config, std::string url, const std::string& method,
+                             const std::string* payload, const RequestOptions& options,
+                             std::string_view display_url) {
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) return Err(Internal("curl_easy_init failed"));
+  CURL* h = curl.get();
+  std::string connect_to;
+  if (!config.tls_server_name.empty())
+    COFFER_RETURN_IF_ERROR(ApplyServerName(config.tls_server_name, &url, &connect_to));
+  std::unique_ptr<curl_slist, SlistDeleter> connect_list;
+  if (!connect_to.empty()) {
+    connect_list.reset(curl_slist_append(nullptr, connect_to.c_str()));
+    curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_list.get());
+  }
+  std::unique_ptr<curl_slist, SlistDeleter> headers(
+      VaultHeaders(config, options, payload != nullptr));
+
+  Response resp;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.raw_body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
+  if (IsUnixAddress(config.address)) {
+    std::string socket_path = config.address.substr(std::string_view("unix://").size());
+    curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
+  }
+  if (method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (method != "GET" || payload != nullptr) {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());  // PUT, LIST, DELETE, PATCH
+  }
+  if (payload != nullptr) {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload->data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload->size()));
+  }
+  SetTlsOptions(h, config);
+
+  CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    std::string reason = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+    return Err(Unavailable(TransportError(method, display_url, reason)));
+  }
+  long code = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+  resp.status = static_cast<int>(code);
+  return resp;
+}
+
 }  // namespace
 
 Client::Client(ClientConfig config) : config_(std::move(config)) { GlobalInitOnce(); }
@@ -145,84 +226,13 @@ Result<Response> Client::RawRequest(std::string_view method, std::string_view pa
                                     const Json* body, const QueryParams& query,
                                     const RequestOptions& options) const {
   std::string url = Url(path, query);
-  const std::string display_url = url;
   std::string payload;
   if (body != nullptr) payload = body->dump(-1, ' ', false, Json::error_handler_t::replace);
   const std::string method_str(method);
-
   for (int redirect = 0;; ++redirect) {
-    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-    if (!curl) return Err(Internal("curl_easy_init failed"));
-    CURL* h = curl.get();
-    std::string connect_to;
-    if (!config_.tls_server_name.empty()) {
-      Status s = ApplyServerName(config_.tls_server_name, &url, &connect_to);
-      if (!s.ok()) return Err(s);
-    }
-    std::unique_ptr<curl_slist, SlistDeleter> connect_list;
-    if (!connect_to.empty()) {
-      connect_list.reset(curl_slist_append(nullptr, connect_to.c_str()));
-      curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_list.get());
-    }
-
-    curl_slist* raw_headers = nullptr;
-    auto add_header = [&raw_headers](const std::string& line) {
-      raw_headers = curl_slist_append(raw_headers, line.c_str());
-    };
-    add_header("X-Vault-Request: true");
-    add_header("Expect:");
-    if (!config_.token.empty()) add_header("X-Vault-Token: " + config_.token);
-    if (!config_.namespace_.empty()) add_header("X-Vault-Namespace: " + config_.namespace_);
-    if (options.allow_wrapping && !config_.wrap_ttl.empty())
-      add_header("X-Vault-Wrap-TTL: " + config_.wrap_ttl);
-    if (body != nullptr) add_header("Content-Type: " + options.content_type);
-    for (const auto& [k, v] : config_.headers) add_header(k + ": " + v);
-    std::unique_ptr<curl_slist, SlistDeleter> header_list(raw_headers);
-
-    Response resp;
-    char errbuf[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.raw_body);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
-    if (IsUnixAddress(config_.address)) {
-      std::string socket_path = config_.address.substr(std::string_view("unix://").size());
-      curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
-    }
-    if (method_str == "HEAD") {
-      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (method_str != "GET" || body != nullptr) {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method_str.c_str());
-    }
-    if (body != nullptr) {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-    }
-    if (config_.tls_skip_verify) {
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (!config_.ca_cert.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_cert.c_str());
-    if (!config_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, config_.ca_path.c_str());
-    if (!config_.client_cert.empty())
-      curl_easy_setopt(h, CURLOPT_SSLCERT, config_.client_cert.c_str());
-    if (!config_.client_key.empty())
-      curl_easy_setopt(h, CURLOPT_SSLKEY, config_.client_key.c_str());
-
-    CURLcode rc = curl_easy_perform(h);
-    if (rc != CURLE_OK) {
-      std::string reason = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-      return Err(Unavailable(TransportError(method, display_url, reason)));
-    }
-    long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    resp.status = static_cast<int>(code);
-
+    COFFER_ASSIGN_OR_RETURN(
+        Response resp, PerformOnce(config_, url, method_str, body ? &payload : nullptr, options,
+                                   Url(path, query)));
     // A standby answers 307 with the active node's address; Vault's client follows it.
     auto location = resp.headers.find("location");
     if (resp.status == 307 && location != resp.headers.end() && redirect < kMaxRedirects) {

@@ -50,8 +50,8 @@ struct ClientConfig {
 
 struct Response {
   int status = 0;
-  Json body;             // the parsed JSON body; null when empty or not JSON
-  std::string raw_body;  // the body as received
+  Json body;                                   // the parsed JSON body; null when empty or not JSON
+  std::string raw_body;                        // the body as received
   std::map<std::string, std::string> headers;  // names lower-cased
 };
 
@@ -92,8 +92,7 @@ class Client {
   // As RawRequest, but a status outside 200..299 is an error whose code follows
   // StatusCodeForHttp and whose message is FormatApiError's text.
   Result<Response> Request(std::string_view method, std::string_view path, const Json* body,
-                           const QueryParams& query = {},
-                           const RequestOptions& options = {}) const;
+                           const QueryParams& query = {}, const RequestOptions& options = {}) const;
 
   // Vault's api.Logical helpers. A reply with no body (204) is std::nullopt.
   // Read and List also return std::nullopt on 404, unless the 404 body carries data or

@@ -115,8 +115,7 @@ TEST(ClientTest, QueryAndPathAreEscaped) {
 
 TEST(ClientTest, FollowsStandbyRedirect) {
   FakeServer active([](const FakeRequest& req) {
-    return FakeReply{200, R"({"data":{"served_by":"active","method":")" + req.method + "\"}}",
-                     {}};
+    return FakeReply{200, R"({"data":{"served_by":"active","method":")" + req.method + "\"}}", {}};
   });
   std::string target = active.address();
   FakeServer standby([&target](const FakeRequest& req) {

@@ -12,9 +12,9 @@ class EnvTest : public ::testing::Test {
   void SetUp() override { Clear(); }
   void TearDown() override { Clear(); }
   static void Clear() {
-    for (const char* n : {"ADDR", "TOKEN", "CACERT", "CAPATH", "CLIENT_CERT", "CLIENT_KEY",
-                          "SKIP_VERIFY", "TLS_SERVER_NAME", "NAMESPACE", "CLIENT_TIMEOUT",
-                          "WRAP_TTL", "FORMAT"}) {
+    for (const char* n :
+         {"ADDR", "TOKEN", "CACERT", "CAPATH", "CLIENT_CERT", "CLIENT_KEY", "SKIP_VERIFY",
+          "TLS_SERVER_NAME", "NAMESPACE", "CLIENT_TIMEOUT", "WRAP_TTL", "FORMAT"}) {
       unsetenv((std::string("COFFER_") + n).c_str());
       unsetenv((std::string("VAULT_") + n).c_str());
     }

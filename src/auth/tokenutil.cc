@@ -17,8 +17,8 @@ using framework::FieldType;
 Json Seconds(std::chrono::seconds s) { return s.count(); }
 
 std::chrono::seconds SecondsField(const Json& j, const char* name) {
-  return std::chrono::seconds(j.contains(name) && j[name].is_number_integer() ? j[name].get<int64_t>()
-                                                                               : 0);
+  return std::chrono::seconds(
+      j.contains(name) && j[name].is_number_integer() ? j[name].get<int64_t>() : 0);
 }
 
 std::vector<std::string> StringsField(const Json& j, const char* name) {
@@ -113,7 +113,8 @@ Status TokenParams::Parse(const framework::FieldData& d) {
     if (!st.ok()) return st;
     bound_cidrs = std::move(cidrs);
   }
-  if (auto v = d.GetOk("token_explicit_max_ttl")) explicit_max_ttl = std::chrono::seconds(v->get<int64_t>());
+  if (auto v = d.GetOk("token_explicit_max_ttl"))
+    explicit_max_ttl = std::chrono::seconds(v->get<int64_t>());
   if (auto v = d.GetOk("token_max_ttl")) max_ttl = std::chrono::seconds(v->get<int64_t>());
   if (auto v = d.GetOk("token_no_default_policy")) no_default_policy = v->get<bool>();
   if (auto v = d.GetOk("token_period")) period = std::chrono::seconds(v->get<int64_t>());

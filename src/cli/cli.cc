@@ -157,8 +157,7 @@ int Dispatch(const std::vector<std::string>& args, Io& io) {
     (help ? *io.out : *io.err) << text;
     return help ? kExitOk : kExitLocalError;
   }
-  std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(best_words),
-                                args.end());
+  std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(best_words), args.end());
   return best->run(io, rest);
 }
 

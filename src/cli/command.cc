@@ -121,8 +121,8 @@ std::optional<int> BaseCommand::Parse(const std::vector<std::string>& args) {
 bool BaseCommand::CheckArgs(size_t min, size_t max) {
   size_t n = args().size();
   if (n < min) {
-    Error("Not enough arguments (expected " + std::to_string(min) + ", got " +
-          std::to_string(n) + ")");
+    Error("Not enough arguments (expected " + std::to_string(min) + ", got " + std::to_string(n) +
+          ")");
     return false;
   }
   if (n > max) {

@@ -84,7 +84,7 @@ class BaseCommand {
   int OutputSecret(const Json& secret);
   int OutputData(const Json& data);
   int OutputList(const Json& secret);
-  int PrintField(const Json& secret);  // -field on a secret
+  int PrintField(const Json& secret);                            // -field on a secret
   int PrintFieldOf(const Json& object, std::string_view field);  // -field on a plain map
   int PrintRaw(const std::string& text);  // trailing newline only on a terminal
 

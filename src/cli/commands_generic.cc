@@ -41,13 +41,14 @@ int RunRead(Io& io, const std::vector<std::string>& args) {
 }
 
 int RunWrite(Io& io, const std::vector<std::string>& args) {
-  BaseCommand c(io,
-                "Usage: coffer write [options] PATH [DATA K=V...]\n\n"
-                "  Writes data to the server at the given path. The data can be credentials,\n"
-                "  secrets, configuration, or arbitrary data. Values of the form @file are\n"
-                "  read from a file; \"-\" reads JSON from stdin; a repeated key becomes a list.\n\n"
-                "      $ coffer write secret/password value=itsasecret\n"
-                "      $ echo '{\"value\":\"x\"}' | coffer write secret/password -");
+  BaseCommand c(
+      io,
+      "Usage: coffer write [options] PATH [DATA K=V...]\n\n"
+      "  Writes data to the server at the given path. The data can be credentials,\n"
+      "  secrets, configuration, or arbitrary data. Values of the form @file are\n"
+      "  read from a file; \"-\" reads JSON from stdin; a repeated key becomes a list.\n\n"
+      "      $ coffer write secret/password value=itsasecret\n"
+      "      $ echo '{\"value\":\"x\"}' | coffer write secret/password -");
   c.AddHttpFlags();
   c.AddOutputFlags(true);
   bool force = false;

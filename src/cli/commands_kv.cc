@@ -95,8 +95,9 @@ int RunGet(Io& io, const std::vector<std::string>& args) {
   c.AddOutputFlags(true);
   int64_t version = 0;
   std::string mount;
-  c.flags().Int("version", &version, "If passed, the value at the version number will be "
-                                     "returned. KV v2 only.");
+  c.flags().Int("version", &version,
+                "If passed, the value at the version number will be "
+                "returned. KV v2 only.");
   c.flags().String("mount", &mount, kMountUsage);
   if (std::optional<int> code = c.Parse(args)) return *code;
   if (!c.CheckArgs(1, 1)) return kExitLocalError;
@@ -145,6 +146,49 @@ int RunGet(Io& io, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// kv patch -method=rw: read the current version, merge, write back with check-and-set.
+int PatchReadWrite(BaseCommand& c, const api::Client& client, const KvTarget& t,
+                   const std::string& full, const Json& data, int64_t cas) {
+  Result<std::optional<Json>> cur = client.Read(full);
+  if (!cur) return c.RemoteError("Error doing pre-read at " + full, cur.error());
+  Json outer = cur->has_value() ? GetJson(**cur, "data") : Json();
+  Json existing = GetJson(outer, "data");
+  if (!existing.is_object()) {
+    c.Error("No value found at " + full);
+    return kExitRemoteError;
+  }
+  existing.merge_patch(data);
+  int64_t current = GetInt(GetJson(outer, "metadata"), "version");
+  Json body = {{"data", existing}, {"options", {{"cas", cas > -1 ? cas : current}}}};
+  Result<std::optional<Json>> r = client.Write(full, body);
+  if (!r) return c.RemoteError("Error writing data to " + full, r.error());
+  return OutputKvWrite(c, t, full, *r);
+}
+
+// kv patch (default): an HTTP PATCH carrying a JSON merge patch.
+int PatchMerge(BaseCommand& c, const api::Client& client, const KvTarget& t,
+               const std::string& full, const Json& data, int64_t cas) {
+  Json body = {{"data", data}};
+  if (cas > -1) body["options"] = {{"cas", cas}};
+  api::RequestOptions options;
+  options.content_type = "application/merge-patch+json";
+  Result<api::Response> r = client.RawRequest("PATCH", full, &body, {}, options);
+  if (!r) return c.RemoteError("Error writing data to " + full, r.error());
+  if (r->status == 404) {
+    c.Error("No value found at " + full);
+    return kExitRemoteError;
+  }
+  if (r->status < 200 || r->status > 299) {
+    return c.RemoteError(
+        "Error writing data to " + full,
+        Status(api::StatusCodeForHttp(r->status),
+               api::FormatApiError("PATCH", client.Url(full), r->status, r->raw_body)));
+  }
+  std::optional<Json> secret;
+  if (!r->body.is_null()) secret = r->body;
+  return OutputKvWrite(c, t, full, secret);
+}
+
 int RunPatch(Io& io, const std::vector<std::string>& args) {
   BaseCommand c(io,
                 "Usage: coffer kv patch [options] KEY [DATA]\n\n"
@@ -159,10 +203,12 @@ int RunPatch(Io& io, const std::vector<std::string>& args) {
   std::string mount, method = "patch";
   std::vector<std::string> remove_data;
   c.flags().Int("cas", &cas, "Specifies to use a Check-And-Set operation (see kv put).");
-  c.flags().String("method", &method, "Specifies which method of patching to use: \"patch\" "
-                                      "(the default) or \"rw\".");
-  c.flags().StringSlice("remove-data", &remove_data, "Key to remove from the secret. This can "
-                                                     "be specified multiple times.");
+  c.flags().String("method", &method,
+                   "Specifies which method of patching to use: \"patch\" "
+                   "(the default) or \"rw\".");
+  c.flags().StringSlice("remove-data", &remove_data,
+                        "Key to remove from the secret. This can "
+                        "be specified multiple times.");
   c.flags().String("mount", &mount, kMountUsage);
   if (std::optional<int> code = c.Parse(args)) return *code;
   if (c.args().empty()) {
@@ -193,41 +239,8 @@ int RunPatch(Io& io, const std::vector<std::string>& args) {
     return kExitRemoteError;
   }
   std::string full = t->Full("data");
-  Json body = {{"data", *data}};
-  if (method == "rw") {
-    Result<std::optional<Json>> cur = client->Read(full);
-    if (!cur) return c.RemoteError("Error doing pre-read at " + full, cur.error());
-    Json existing = cur->has_value() ? GetJson(GetJson(**cur, "data"), "data") : Json();
-    if (!existing.is_object()) {
-      c.Error("No value found at " + full);
-      return kExitRemoteError;
-    }
-    existing.merge_patch(*data);
-    body["data"] = existing;
-    int64_t current = GetInt(GetJson(GetJson(**cur, "data"), "metadata"), "version");
-    body["options"] = {{"cas", cas > -1 ? cas : current}};
-    Result<std::optional<Json>> r = client->Write(full, body);
-    if (!r) return c.RemoteError("Error writing data to " + full, r.error());
-    return OutputKvWrite(c, *t, full, *r);
-  }
-  if (cas > -1) body["options"] = {{"cas", cas}};
-  api::RequestOptions options;
-  options.content_type = "application/merge-patch+json";
-  Result<api::Response> r = client->RawRequest("PATCH", full, &body, {}, options);
-  if (!r) return c.RemoteError("Error writing data to " + full, r.error());
-  if (r->status == 404) {
-    c.Error("No value found at " + full);
-    return kExitRemoteError;
-  }
-  if (r->status < 200 || r->status > 299) {
-    return c.RemoteError("Error writing data to " + full,
-                         Status(api::StatusCodeForHttp(r->status),
-                                api::FormatApiError("PATCH", client->Url(full), r->status,
-                                                    r->raw_body)));
-  }
-  std::optional<Json> secret;
-  if (!r->body.is_null()) secret = r->body;
-  return OutputKvWrite(c, *t, full, secret);
+  return method == "rw" ? PatchReadWrite(c, *client, *t, full, *data, cas)
+                        : PatchMerge(c, *client, *t, full, *data, cas);
 }
 
 int RunList(Io& io, const std::vector<std::string>& args) {
@@ -245,7 +258,8 @@ int RunList(Io& io, const std::vector<std::string>& args) {
   if (client == nullptr) return kExitRemoteError;
   Result<KvTarget> t = ResolveKvTarget(*client, c.args().empty() ? "" : c.args()[0], mount);
   if (!t) return c.RemoteError("Error checking the KV version", t.error());
-  std::string full = t->Full("metadata");
+  // A trailing slash, as `vault list` sends; servers treat both forms alike.
+  std::string full = t->Full("metadata") + "/";
   Result<std::optional<Json>> r = client->List(full);
   if (!r) return c.RemoteError("Error listing " + full, r.error());
   const Json secret = r->has_value() ? **r : Json();
@@ -270,8 +284,8 @@ int RunList(Io& io, const std::vector<std::string>& args) {
 void AddKvCommands(std::vector<CommandSpec>* out) {
   out->push_back({"kv put", "Sets or updates data in the KV store", RunPut});
   out->push_back({"kv get", "Retrieves data from the KV store", RunGet});
-  out->push_back({"kv patch", "Sets or updates data in the KV store without overwriting",
-                  RunPatch});
+  out->push_back(
+      {"kv patch", "Sets or updates data in the KV store without overwriting", RunPatch});
   out->push_back({"kv list", "List data or secrets", RunList});
 }
 

@@ -70,17 +70,16 @@ int RunDelete(Io& io, const std::vector<std::string>& args) {
 
 // undelete and destroy: v2 only, versions required.
 int RunVersionsOp(Io& io, const std::vector<std::string>& args, const std::string& op) {
-  BaseCommand c(io,
-                "Usage: coffer kv " + op + " [options] KEY\n\n" +
-                    (op == "undelete"
-                         ? "  Undeletes the data for the provided version and path in the\n"
-                           "  key-value store. This restores the data, allowing it to be\n"
-                           "  returned on get requests.\n\n"
-                           "      $ coffer kv undelete -versions=3 secret/foo"
-                         : "  Permanently removes the specified versions' data from the\n"
-                           "  key-value store. If no key exists at the path, no action is\n"
-                           "  taken.\n\n"
-                           "      $ coffer kv destroy -versions=3 secret/foo"));
+  BaseCommand c(
+      io, "Usage: coffer kv " + op + " [options] KEY\n\n" +
+              (op == "undelete" ? "  Undeletes the data for the provided version and path in the\n"
+                                  "  key-value store. This restores the data, allowing it to be\n"
+                                  "  returned on get requests.\n\n"
+                                  "      $ coffer kv undelete -versions=3 secret/foo"
+                                : "  Permanently removes the specified versions' data from the\n"
+                                  "  key-value store. If no key exists at the path, no action is\n"
+                                  "  taken.\n\n"
+                                  "      $ coffer kv destroy -versions=3 secret/foo"));
   c.AddHttpFlags();
   std::vector<std::string> versions;
   std::string mount;
@@ -161,11 +160,12 @@ int RunMetadataGet(Io& io, const std::vector<std::string>& args) {
 }
 
 int RunMetadataPut(Io& io, const std::vector<std::string>& args) {
-  BaseCommand c(io,
-                "Usage: coffer kv metadata put [options] KEY\n\n"
-                "  Creates or updates the metadata for a key: the maximum number of versions,\n"
-                "  check-and-set enforcement, automatic deletion and custom metadata.\n\n"
-                "      $ coffer kv metadata put -max-versions=5 -custom-metadata=team=a secret/foo");
+  BaseCommand c(
+      io,
+      "Usage: coffer kv metadata put [options] KEY\n\n"
+      "  Creates or updates the metadata for a key: the maximum number of versions,\n"
+      "  check-and-set enforcement, automatic deletion and custom metadata.\n\n"
+      "      $ coffer kv metadata put -max-versions=5 -custom-metadata=team=a secret/foo");
   c.AddHttpFlags();
   int64_t max_versions = -1;
   std::optional<bool> cas_required;
@@ -228,19 +228,17 @@ int RunMetadataDelete(Io& io, const std::vector<std::string>& args) {
 
 void AddKvMetadataCommands(std::vector<CommandSpec>* out) {
   out->push_back({"kv delete", "Deletes versions in the KV store", RunDelete});
-  out->push_back({"kv undelete", "Undeletes versions in the KV store",
-                  [](Io& io, const std::vector<std::string>& a) {
-                    return RunVersionsOp(io, a, "undelete");
-                  }});
-  out->push_back({"kv destroy", "Permanently removes one or more versions in the KV store",
-                  [](Io& io, const std::vector<std::string>& a) {
-                    return RunVersionsOp(io, a, "destroy");
-                  }});
+  out->push_back(
+      {"kv undelete", "Undeletes versions in the KV store",
+       [](Io& io, const std::vector<std::string>& a) { return RunVersionsOp(io, a, "undelete"); }});
+  out->push_back(
+      {"kv destroy", "Permanently removes one or more versions in the KV store",
+       [](Io& io, const std::vector<std::string>& a) { return RunVersionsOp(io, a, "destroy"); }});
   out->push_back({"kv metadata get", "Retrieves key metadata from the KV store", RunMetadataGet});
-  out->push_back({"kv metadata put", "Sets or updates key settings in the KV store",
-                  RunMetadataPut});
-  out->push_back({"kv metadata delete", "Deletes all versions and metadata for a key",
-                  RunMetadataDelete});
+  out->push_back(
+      {"kv metadata put", "Sets or updates key settings in the KV store", RunMetadataPut});
+  out->push_back(
+      {"kv metadata delete", "Deletes all versions and metadata for a key", RunMetadataDelete});
 }
 
 }  // namespace coffer::cli

@@ -43,12 +43,11 @@ void PrintInitResult(BaseCommand& c, const Json& req, const Json& resp) {
   std::string threshold = std::to_string(GetInt(req, "secret_threshold"));
   if (!keys.empty()) {
     c.Out("");
-    c.Out(WrapAtLength("Vault initialized with " + shares + " key shares and a key threshold of " +
-                       threshold +
-                       ". Please securely distribute the key shares printed above. When the "
-                       "Vault is re-sealed, restarted, or stopped, you must supply at least " +
-                       threshold +
-                       " of these keys to unseal it before it can start servicing requests."));
+    c.Out(WrapAtLength(
+        "Vault initialized with " + shares + " key shares and a key threshold of " + threshold +
+        ". Please securely distribute the key shares printed above. When the "
+        "Vault is re-sealed, restarted, or stopped, you must supply at least " +
+        threshold + " of these keys to unseal it before it can start servicing requests."));
     c.Out("");
     c.Out(WrapAtLength("Vault does not store the generated root key. Without at least " +
                        threshold +
@@ -64,11 +63,10 @@ void PrintInitResult(BaseCommand& c, const Json& req, const Json& resp) {
   }
   if (!rkeys.empty()) {
     c.Out("");
-    c.Out(WrapAtLength("Recovery key initialized with " +
-                       std::to_string(GetInt(req, "recovery_shares")) +
-                       " key shares and a key threshold of " +
-                       std::to_string(GetInt(req, "recovery_threshold")) +
-                       ". Please securely distribute the key shares printed above."));
+    c.Out(WrapAtLength(
+        "Recovery key initialized with " + std::to_string(GetInt(req, "recovery_shares")) +
+        " key shares and a key threshold of " + std::to_string(GetInt(req, "recovery_threshold")) +
+        ". Please securely distribute the key shares printed above."));
   }
 }
 
@@ -178,11 +176,12 @@ int RunUnseal(Io& io, const std::vector<std::string>& args) {
     } else {
       Result<std::string> line = ReadSecretLine(io, "Unseal Key (will be hidden): ");
       if (!line) {
-        c.Error("An error occurred attempting to ask for an unseal key. The raw error message "
-                "is shown below, but usually this is because you attempted to pipe a value into "
-                "the unseal command or you are executing outside of a terminal (tty). You "
-                "should run the unseal command from a terminal.\n\n" +
-                line.error().message());
+        c.Error(
+            "An error occurred attempting to ask for an unseal key. The raw error message "
+            "is shown below, but usually this is because you attempted to pipe a value into "
+            "the unseal command or you are executing outside of a terminal (tty). You "
+            "should run the unseal command from a terminal.\n\n" +
+            line.error().message());
         return kExitLocalError;
       }
       key = *line;

@@ -25,11 +25,12 @@ int RunEnable(Io& io, const std::vector<std::string>& args) {
   if (std::optional<int> code = c.Parse(args)) return *code;
   if (!c.CheckArgs(1, 1)) return kExitLocalError;
   std::string type = SanitizePath(c.args()[0]);
-  if (type == "kv-v2") {  // Vault's shorthand
+  std::string mount_path = m.path.empty() ? type : m.path;
+  std::string thing = m.plugin_name.empty() ? type : m.plugin_name;
+  if (type == "kv-v2") {  // Vault's shorthand, mounted at kv-v2/ by default
     type = "kv";
     m.version = 2;
   }
-  std::string mount_path = m.path.empty() ? type : m.path;
   if (!m.plugin_name.empty() && m.path.empty()) mount_path = m.plugin_name;
   mount_path = EnsureTrailingSlash(mount_path);
   api::Client* client = c.Client();
@@ -44,7 +45,6 @@ int RunEnable(Io& io, const std::vector<std::string>& args) {
   if (!m.plugin_name.empty()) body["config"]["plugin_name"] = m.plugin_name;
   Result<std::optional<Json>> r = client->Write("sys/mounts/" + mount_path, body, "POST");
   if (!r) return c.RemoteError("Error enabling", r.error());
-  std::string thing = m.plugin_name.empty() ? type : m.plugin_name;
   c.Out("Success! Enabled the " + thing + " secrets engine at: " + mount_path);
   return kExitOk;
 }

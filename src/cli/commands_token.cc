@@ -243,8 +243,8 @@ void AddTokenCommands(std::vector<CommandSpec>* out) {
   out->push_back({"token lookup", "Display information about a token", RunLookup});
   out->push_back({"token renew", "Renew a token lease", RunRenew});
   out->push_back({"token revoke", "Revoke a token and its children", RunRevoke});
-  out->push_back({"token capabilities", "Print capabilities of a token on a path",
-                  RunCapabilities});
+  out->push_back(
+      {"token capabilities", "Print capabilities of a token on a path", RunCapabilities});
 }
 
 }  // namespace coffer::cli

@@ -78,8 +78,7 @@ void FlagSet::Duration(std::string name, std::optional<std::chrono::seconds>* ta
        }});
 }
 
-void FlagSet::StringSlice(std::string name, std::vector<std::string>* target,
-                          std::string usage) {
+void FlagSet::StringSlice(std::string name, std::vector<std::string>* target, std::string usage) {
   Add({std::move(name), "", std::move(usage), "string", false, [target](std::string_view v) {
          size_t start = 0;
          while (start <= v.size()) {

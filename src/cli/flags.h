@@ -34,8 +34,7 @@ class FlagSet {
   // Repeatable; each value is also split on commas.
   void StringSlice(std::string name, std::vector<std::string>* target, std::string usage);
   // Repeatable key=value pairs.
-  void StringMap(std::string name, std::map<std::string, std::string>* target,
-                 std::string usage);
+  void StringMap(std::string name, std::map<std::string, std::string>* target, std::string usage);
   // Another name for an existing flag (e.g. "ns" for "namespace").
   void Alias(std::string alias, const std::string& name);
 

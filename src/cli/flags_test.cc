@@ -29,12 +29,12 @@ struct Fixture {
 };
 
 TEST(FlagSetTest, SingleAndDoubleDashWithEqualsOrSpace) {
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"-address=http://a:1", "pos"},
-           {"--address=http://a:1", "pos"},
-           {"-address", "http://a:1", "pos"},
-           {"--address", "http://a:1", "pos"},
-           {"-addr", "http://a:1", "pos"}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"-address=http://a:1", "pos"},
+                                             {"--address=http://a:1", "pos"},
+                                             {"-address", "http://a:1", "pos"},
+                                             {"--address", "http://a:1", "pos"},
+                                             {"-addr", "http://a:1", "pos"}}) {
     Fixture x;
     ASSERT_TRUE(x.f.Parse(args).ok()) << args[0];
     EXPECT_EQ(x.address, "http://a:1");

@@ -203,13 +203,13 @@ std::string SecretTable(const Json& secret) {
   const Json* data = Find(secret, "data");
   if (data != nullptr && data->is_object()) {
     for (auto it = data->begin(); it != data->end(); ++it) {
-      add(it.key(), LooksLikeDuration(it.key()) ? HumanDurationValue(it.value())
-                                                : GoValue(it.value()));
+      add(it.key(),
+          LooksLikeDuration(it.key()) ? HumanDurationValue(it.value()) : GoValue(it.value()));
     }
   }
   if (rows.empty()) return "";
   rows.insert(rows.begin(), {"Key", "Value"});
-  return Columnize(rows);
+  return TableOutput(rows);
 }
 
 std::string MapTable(const Json& object) {
@@ -219,7 +219,7 @@ std::string MapTable(const Json& object) {
     rows.push_back({it.key(), LooksLikeDuration(it.key()) ? HumanDurationValue(it.value())
                                                           : GoValue(it.value())});
   }
-  return Columnize(rows);
+  return TableOutput(rows);
 }
 
 std::string ListTable(const Json& keys, const Json* key_info) {
@@ -248,8 +248,9 @@ std::string ListTable(const Json& keys, const Json* key_info) {
     const Json* info = headers.empty() ? nullptr : Find(*key_info, n);
     for (const std::string& h : headers) {
       const Json* v = info ? Find(*info, h) : nullptr;
-      row.push_back(v == nullptr ? "n/a" : LooksLikeDuration(h) ? HumanDurationValue(*v)
-                                                                : GoValue(*v));
+      row.push_back(v == nullptr           ? "n/a"
+                    : LooksLikeDuration(h) ? HumanDurationValue(*v)
+                                           : GoValue(*v));
     }
     rows.push_back(std::move(row));
   }

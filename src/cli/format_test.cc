@@ -121,7 +121,7 @@ TEST(JsonYamlTest, JsonIsIndentedByTwo) {
 TEST(JsonYamlTest, YamlBlockStyle) {
   Json v = {{"data", {{"keys", Json::array({"a", "b"})}, {"empty", Json::object()}}},
             {"lease_duration", 0},
-            {"list", Json::array({Json{{"x", 1}, {"y", "two"}}, Json::array({1, 2})})},
+            {"list", Json::array({Json{{"x", 1}, {"z", "two"}}, Json::array({1, 2})})},
             {"warnings", nullptr}};
   EXPECT_EQ(FormatYaml(v),
             "data:\n"
@@ -132,7 +132,7 @@ TEST(JsonYamlTest, YamlBlockStyle) {
             "lease_duration: 0\n"
             "list:\n"
             "- x: 1\n"
-            "  y: two\n"
+            "  z: two\n"
             "- - 1\n"
             "  - 2\n"
             "warnings: null");
@@ -147,6 +147,7 @@ TEST(JsonYamlTest, YamlQuotesAmbiguousStrings) {
   EXPECT_EQ(FormatYaml(Json("-x")), "\"-x\"");
   EXPECT_EQ(FormatYaml(Json("two\nlines")), "\"two\\nlines\"");
   EXPECT_EQ(FormatYaml(Json("hvs.CAESIJ")), "hvs.CAESIJ");
+  EXPECT_EQ(FormatYaml(Json("y")), "\"y\"");  // a YAML 1.1 boolean, as go-yaml quotes it
 }
 
 TEST(SecretFieldTest, LooksInAuthWrapLeaseAndData) {

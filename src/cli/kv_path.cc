@@ -66,8 +66,7 @@ Result<KvMount> KvPreflight(const api::Client& client, std::string_view path) {
   if (resp.status == 404) return KvMount{};
   if (resp.status < 200 || resp.status > 299) {
     return Err(Status(api::StatusCodeForHttp(resp.status),
-                      api::FormatApiError("GET", client.Url(ui_path), resp.status,
-                                          resp.raw_body)));
+                      api::FormatApiError("GET", client.Url(ui_path), resp.status, resp.raw_body)));
   }
   const Json* data = Find(resp.body, "data");
   if (data == nullptr) return Err(Internal("nil response from pre-flight request"));

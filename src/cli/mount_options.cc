@@ -67,8 +67,7 @@ Json MountOptions::Config(const FlagSet& f) const {
   if (f.IsSet("listing-visibility")) c["listing_visibility"] = listing_visibility;
   if (f.IsSet("passthrough-request-headers"))
     c["passthrough_request_headers"] = passthrough_request_headers;
-  if (f.IsSet("allowed-response-headers"))
-    c["allowed_response_headers"] = allowed_response_headers;
+  if (f.IsSet("allowed-response-headers")) c["allowed_response_headers"] = allowed_response_headers;
   if (f.IsSet("token-type")) c["token_type"] = token_type;
   if (f.IsSet("force-no-cache")) c["force_no_cache"] = force_no_cache;
   if (f.IsSet("plugin-version")) c["plugin_version"] = plugin_version;

@@ -21,7 +21,7 @@ struct MountOptions {
   std::string listing_visibility;
   std::map<std::string, std::string> options;
   std::string plugin_version;
-  int64_t version = 0;  // options.version when > 0
+  int64_t version = 0;     // options.version when > 0
   std::string token_type;  // auth only
   // enable only
   std::string path, plugin_name;

@@ -46,14 +46,13 @@ std::string MountsTable(const Json& mounts, bool detailed, bool auth) {
     Json config = GetJson(m, "config");
     std::string version = GetString(m, "plugin_version");
     if (!detailed) {
-      rows.push_back({it.key(), GetString(m, "type"), GetString(m, "accessor"),
-                      GetString(m, "description")});
+      rows.push_back(
+          {it.key(), GetString(m, "type"), GetString(m, "accessor"), GetString(m, "description")});
       if (auth) rows.back().push_back(version);
       continue;
     }
     std::vector<std::string> row = {it.key(), GetString(m, "type"), GetString(m, "accessor"),
-                                    Ttl(config, "default_lease_ttl"),
-                                    Ttl(config, "max_lease_ttl")};
+                                    Ttl(config, "default_lease_ttl"), Ttl(config, "max_lease_ttl")};
     if (auth) {
       row.push_back(GetString(config, "token_type"));
     } else {

@@ -50,8 +50,8 @@ int Scan(const std::string& line, ScanState* st, int* leading_closers) {
       size_t p = i + 2;
       if (p < line.size() && line[p] == '-') ++p;
       size_t start = p;
-      while (p < line.size() && (std::isalnum(static_cast<unsigned char>(line[p])) ||
-                                 line[p] == '_')) {
+      while (p < line.size() &&
+             (std::isalnum(static_cast<unsigned char>(line[p])) || line[p] == '_')) {
         ++p;
       }
       if (p > start) {

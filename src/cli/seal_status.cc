@@ -9,7 +9,9 @@ std::string SealStatusTable(const Json& s) {
   bool sealed = GetBool(s, "sealed");
   int64_t t = GetInt(s, "t");
   Rows rows = {{"Key", "Value"}};
-  auto add = [&rows](std::string k, std::string v) { rows.push_back({std::move(k), std::move(v)}); };
+  auto add = [&rows](std::string k, std::string v) {
+    rows.push_back({std::move(k), std::move(v)});
+  };
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
   add(prefix + "Seal Type", GetString(s, "type"));
   add("Initialized", b(GetBool(s, "initialized")));
@@ -58,9 +60,9 @@ int PrintSealStatus(BaseCommand& c, api::Client& client, bool* sealed) {
   // A sealed server cannot answer sys/leader; Vault then assumes HA is enabled.
   Result<api::Response> leader = client.Request("GET", "sys/leader", nullptr);
   if (leader && leader->body.is_object()) {
-    for (const char* k : {"ha_enabled", "is_self", "active_time", "leader_address",
-                          "leader_cluster_address", "performance_standby",
-                          "raft_committed_index", "raft_applied_index"}) {
+    for (const char* k :
+         {"ha_enabled", "is_self", "active_time", "leader_address", "leader_cluster_address",
+          "performance_standby", "raft_committed_index", "raft_applied_index"}) {
       if (const Json* v = Find(leader->body, k)) status[k] = *v;
     }
   } else if (!leader && leader.error().message().find("sealed") != std::string::npos) {

@@ -18,8 +18,8 @@ bool LooksLikeNumber(const std::string& s) {
     char c = s[i];
     if (std::isdigit(static_cast<unsigned char>(c))) {
       digit = true;
-    } else if (c != '.' && c != 'e' && c != 'E' && c != '_' && c != 'x' && c != 'o' &&
-               c != '+' && c != '-' && !std::isxdigit(static_cast<unsigned char>(c))) {
+    } else if (c != '.' && c != 'e' && c != 'E' && c != '_' && c != 'x' && c != 'o' && c != '+' &&
+               c != '-' && !std::isxdigit(static_cast<unsigned char>(c))) {
       return false;
     }
   }
@@ -30,8 +30,8 @@ bool NeedsQuotes(const std::string& s) {
   if (s.empty()) return true;
   std::string lower;
   for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* word : {"null", "~", "true", "false", "yes", "no", "on", "off", "y", "n",
-                           ".inf", "-.inf", "+.inf", ".nan"}) {
+  for (const char* word : {"null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf",
+                           "-.inf", "+.inf", ".nan"}) {
     if (lower == word) return true;
   }
   if (LooksLikeNumber(s)) return true;

@@ -153,8 +153,8 @@ Result<ServerConfig> Parse(std::string_view text, std::string_view filename);
 
 // Checks a loaded configuration as a whole; call it after applying environment overrides
 // (VAULT_API_ADDR, ...). Pure: never looks at the file system.
-//  - storage is required; with raft storage, cluster_addr is required and ha_storage and
-//    disable_clustering are not allowed;
+//  - storage is required; raft (as storage or ha_storage) requires cluster_addr; with raft
+//    storage, ha_storage and disable_clustering are not allowed;
 //  - at least one listener; each tcp listener names tls_cert_file and tls_key_file unless
 //    tls_disable; TLS versions are tls10..tls13 with min <= max; client-cert flags are not
 //    contradictory; proxy protocol settings are consistent;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "config/config.h"
 #include "config/test_configs.h"
 
@@ -140,6 +142,27 @@ TEST(ConfigErrorTest, JsonErrorsHaveLines) {
             "c.json:3: ui: expected a boolean (true or false), got \"yes\"");
   EXPECT_EQ(ParseError("{\"ui\": true, \"ui\": false}", "c.json"),
             "c.json:1:14: duplicate key \"ui\" (first set on line 1)");
+}
+
+// Random edits of the production configs: Parse and Validate never crash or throw, and
+// every parse failure names the file.
+TEST(ConfigErrorTest, MutatedConfigsFailCleanly) {
+  std::mt19937 rng(99);
+  const std::string alphabet = "{}[]\"=:,#\n 0-.tx";
+  for (int i = 0; i < 3000; ++i) {
+    bool json = i % 2 == 1;
+    std::string s = json ? test_data::kProductionJson : test_data::kProductionHcl;
+    for (int e = 0, n = 1 + static_cast<int>(rng() % 3); e < n; ++e) {
+      s[rng() % s.size()] = alphabet[rng() % alphabet.size()];
+    }
+    std::string file = json ? "fuzz.json" : "fuzz.hcl";
+    auto r = Parse(s, file);
+    if (r) {
+      (void)Validate(*r);
+      continue;
+    }
+    ASSERT_EQ(r.error().message().rfind(file + ":", 0), 0u) << r.error().message();
+  }
 }
 
 }  // namespace

@@ -72,17 +72,19 @@ Status ValidateStorage(const ServerConfig& c) {
   if (c.ha_storage && c.ha_storage->type.empty()) {
     return At(c.ha_storage->source, "ha_storage", "type must not be empty");
   }
-  if (c.storage->type != "raft") return Status::Ok();
+  bool raft = c.storage->type == "raft";
+  bool ha_raft = c.ha_storage && c.ha_storage->type == "raft";
+  if ((raft || ha_raft) && c.cluster_addr.empty()) {
+    return InvalidArgument(
+        "cluster_addr is required with raft storage (set it or VAULT_CLUSTER_ADDR)");
+  }
+  if (!raft) return Status::Ok();
   if (c.ha_storage) {
     return At(c.ha_storage->source, "ha_storage",
               "not allowed with storage \"raft\" (raft provides HA itself)");
   }
   if (c.disable_clustering) {
     return InvalidArgument("disable_clustering cannot be true with storage \"raft\"");
-  }
-  if (c.cluster_addr.empty()) {
-    return InvalidArgument(
-        "cluster_addr is required with storage \"raft\" (set it or VAULT_CLUSTER_ADDR)");
   }
   return Status::Ok();
 }

@@ -35,7 +35,7 @@ TEST(ValidateTest, RaftRules) {
   ServerConfig c = Production();
   c.cluster_addr.clear();
   EXPECT_EQ(Invalid(c),
-            "cluster_addr is required with storage \"raft\" (set it or VAULT_CLUSTER_ADDR)");
+            "cluster_addr is required with raft storage (set it or VAULT_CLUSTER_ADDR)");
   c = Production();
   c.disable_clustering = true;
   EXPECT_EQ(Invalid(c), "disable_clustering cannot be true with storage \"raft\"");
@@ -44,9 +44,16 @@ TEST(ValidateTest, RaftRules) {
   EXPECT_EQ(Invalid(c),
             "coffer.hcl:30: ha_storage: not allowed with storage \"raft\" (raft provides HA "
             "itself)");
-  // None of this applies to other storage types.
+  // None of this applies to other storage types...
   c.storage->type = "inmem";
+  c.ha_storage.reset();
   c.cluster_addr.clear();
+  EXPECT_TRUE(Validate(c).ok());
+  // ...except that raft for HA coordination needs cluster_addr too.
+  c.ha_storage = Storage{"raft", {}, "coffer.hcl:30", Json::object()};
+  EXPECT_EQ(Invalid(c),
+            "cluster_addr is required with raft storage (set it or VAULT_CLUSTER_ADDR)");
+  c.cluster_addr = "https://10.0.1.10:8201";
   EXPECT_TRUE(Validate(c).ok());
 }
 

@@ -4,6 +4,7 @@
 #include "crypto/aes_gcm.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "storage/keys.h"
 
 namespace coffer::core {
 
@@ -262,6 +263,7 @@ Status StorageView::Put(std::string_view key, std::string_view value) {
 }
 
 Status StorageView::Delete(std::string_view key) {
+  COFFER_RETURN_IF_ERROR(storage::ValidateKey(key));
   return under_.Delete(prefix_ + std::string(key));
 }
 

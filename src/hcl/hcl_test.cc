@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace coffer::hcl {
 namespace {
 
@@ -317,6 +319,37 @@ TEST(HclTest, DefaultFilenameInErrors) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message(), "<input>:1:5: expected a value, got end of input");
   EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
+}
+
+// Random edits of real inputs: parsing must never crash, and every failure must be a
+// positioned syntax error.
+TEST(HclTest, MutatedInputsFailCleanly) {
+  std::mt19937 rng(20240601);
+  const std::string bases[] = {kServerConfig, kPolicy};
+  const std::string alphabet = "{}[]\"=:,#/*<-\\\n x0.e";
+  int failures = 0;
+  for (int i = 0; i < 4000; ++i) {
+    std::string s = bases[i % 2];
+    for (int e = 0, n = 1 + static_cast<int>(rng() % 4); e < n; ++e) {
+      size_t pos = rng() % (s.size() + 1);
+      char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          s.insert(pos, 1, c);
+          break;
+        case 1:
+          if (pos < s.size()) s.erase(pos, 1);
+          break;
+        default:
+          if (pos < s.size()) s[pos] = c;
+      }
+    }
+    auto r = Parse(s, "fuzz.hcl");
+    if (r) continue;
+    ++failures;
+    ASSERT_EQ(r.error().message().rfind("fuzz.hcl:", 0), 0u) << r.error().message();
+  }
+  EXPECT_GT(failures, 1000);  // the edits did exercise the error paths
 }
 
 }  // namespace

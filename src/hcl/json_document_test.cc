@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "hcl/hcl.h"
 
 namespace coffer::hcl {
@@ -68,6 +70,25 @@ TEST(JsonDocumentTest, DeepNestingIsRejected) {
   // Brackets inside strings do not count.
   std::string s = "{\"a\": \"" + std::string(1000, '[') + "\"}";
   EXPECT_TRUE(ParseJsonDocument(s).has_value());
+}
+
+TEST(JsonDocumentTest, MutatedInputsFailCleanly) {
+  const std::string base = R"({"path": {"secret/*": {"capabilities": ["read", "list"],
+    "allowed_parameters": {"a": [], "b": ["x\"y"]}, "n": -1.5e3, "t": true, "z": null}}})";
+  ASSERT_TRUE(ParseJsonDocument(base).has_value());
+  std::mt19937 rng(7);
+  const std::string alphabet = "{}[]\":,\\ 1e-.nt";
+  for (int i = 0; i < 4000; ++i) {
+    std::string s = base;
+    for (int e = 0, n = 1 + static_cast<int>(rng() % 3); e < n; ++e) {
+      size_t pos = rng() % s.size();
+      s[pos] = alphabet[rng() % alphabet.size()];
+    }
+    auto r = ParseJsonDocument(s, "fuzz.json");
+    if (!r) {
+      ASSERT_EQ(r.error().message().rfind("fuzz.json:", 0), 0u) << r.error().message();
+    }
+  }
 }
 
 }  // namespace

@@ -137,8 +137,8 @@ tl::expected<void, HttpError> ApplyMethod(const HttpRequest& http, const QueryLi
     std::string type = ct ? MediaType(*ct) : std::string();
     if (type.empty()) return Fail(400, "mime: no media type");
     if (type != kMergePatch) {
-      return Fail(415, "PATCH requires Content-Type of application/merge-patch+json, provided " +
-                           type);
+      return Fail(415,
+                  "PATCH requires Content-Type of application/merge-patch+json, provided " + type);
     }
     auto data = ParseJsonObject(http.body);
     if (!data) return tl::unexpected(data.error());
@@ -190,7 +190,8 @@ std::string MediaType(std::string_view content_type) {
 tl::expected<ParsedTarget, HttpError> ParseTarget(std::string_view target) {
   size_t q = target.find('?');
   std::string_view raw_path = target.substr(0, q);
-  std::string_view raw_query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  std::string_view raw_query =
+      q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   if (raw_path.substr(0, kApiPrefix.size()) != kApiPrefix) return Fail(404);
   auto path = PercentDecode(raw_path.substr(kApiPrefix.size()), /*plus_is_space=*/false);
   if (!path) return Fail(400, "invalid URL escape in path");

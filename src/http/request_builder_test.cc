@@ -72,8 +72,8 @@ TEST_F(RequestBuilderTest, VerbsMapToOperations) {
     EXPECT_EQ(req.operation, c.op) << c.method << " " << c.target;
     EXPECT_EQ(req.path, c.path) << c.method << " " << c.target;
   }
-  core::Request patch = MustBuild(
-      Req("PATCH", "/v1/secret/data/foo", {{"Content-Type", "application/merge-patch+json"}}, "{}"));
+  core::Request patch = MustBuild(Req("PATCH", "/v1/secret/data/foo",
+                                      {{"Content-Type", "application/merge-patch+json"}}, "{}"));
   EXPECT_EQ(patch.operation, Operation::kPatch);
 }
 
@@ -89,7 +89,8 @@ TEST_F(RequestBuilderTest, BadListValueIs400) {
 }
 
 TEST_F(RequestBuilderTest, QueryParametersAreDecodedAndMergedForReads) {
-  core::Request req = MustBuild(Req("GET", "/v1/secret/foo?x=1&y=2&y=3&z=a%20b+c&list=false&help="));
+  core::Request req =
+      MustBuild(Req("GET", "/v1/secret/foo?x=1&y=2&y=3&z=a%20b+c&list=false&help="));
   EXPECT_EQ(req.data, (Json{{"x", "1"}, {"y", {"2", "3"}}, {"z", "a b c"}, {"list", "false"}}));
   EXPECT_EQ(req.query.at("x"), "1");
   EXPECT_EQ(req.query.at("y"), "2");
@@ -129,24 +130,23 @@ TEST_F(RequestBuilderTest, FormBodiesAreAccepted) {
                                     "password=p%40ss&x=1&x=2"));
   EXPECT_EQ(req.data, (Json{{"password", "p@ss"}, {"x", {"1", "2"}}}));
   // A JSON body mislabelled as a form is still JSON, as Vault sniffs it.
-  core::Request json = MustBuild(Req("POST", "/v1/a",
-                                     {{"Content-Type", "application/x-www-form-urlencoded"}},
-                                     R"({"a":"b"})"));
+  core::Request json = MustBuild(Req(
+      "POST", "/v1/a", {{"Content-Type", "application/x-www-form-urlencoded"}}, R"({"a":"b"})"));
   EXPECT_EQ(json.data, (Json{{"a", "b"}}));
 }
 
 TEST_F(RequestBuilderTest, PatchNeedsMergePatchContentType) {
   HttpError none = MustFail(Req("PATCH", "/v1/secret/data/foo", {}, "{}"));
   EXPECT_EQ(none.status, 400);
-  HttpError json = MustFail(
-      Req("PATCH", "/v1/secret/data/foo", {{"Content-Type", "application/json"}}, "{}"));
+  HttpError json =
+      MustFail(Req("PATCH", "/v1/secret/data/foo", {{"Content-Type", "application/json"}}, "{}"));
   EXPECT_EQ(json.status, 415);
   EXPECT_EQ(json.message,
             "PATCH requires Content-Type of application/merge-patch+json, provided "
             "application/json");
-  core::Request ok = MustBuild(Req("PATCH", "/v1/secret/data/foo",
-                                   {{"content-type", "Application/Merge-Patch+JSON; charset=utf-8"}},
-                                   R"({"data":{"a":null}})"));
+  core::Request ok = MustBuild(Req(
+      "PATCH", "/v1/secret/data/foo",
+      {{"content-type", "Application/Merge-Patch+JSON; charset=utf-8"}}, R"({"data":{"a":null}})"));
   EXPECT_EQ(ok.data, (Json{{"data", {{"a", nullptr}}}}));
   HttpError bad = MustFail(Req("PATCH", "/v1/secret/data/foo",
                                {{"Content-Type", "application/merge-patch+json"}}, "[1]"));
@@ -204,11 +204,11 @@ TEST_F(RequestBuilderTest, PathsOutsideV1Are404) {
 }
 
 TEST_F(RequestBuilderTest, TraversalAndEncodingTricksAre400) {
-  for (const char* t : {"/v1/secret/../sys/raw", "/v1/secret/%2e%2e/sys", "/v1/secret/%2E%2E",
-                        "/v1/../v1/sys", "/v1/secret/./foo", "/v1/./secret", "/v1/secret//foo",
-                        "/v1//secret", "/v1/secret/%2F/foo", "/v1/a%00b", "/v1/a\\b",
-                        "/v1/a%5cb", "/v1/a%5C..%5Cb", "/v1/a%zz", "/v1/a%4", "/v1/a%",
-                        "/v1/secret?x=%zz", "/v1/.."}) {
+  for (const char* t :
+       {"/v1/secret/../sys/raw", "/v1/secret/%2e%2e/sys", "/v1/secret/%2E%2E", "/v1/../v1/sys",
+        "/v1/secret/./foo", "/v1/./secret", "/v1/secret//foo", "/v1//secret", "/v1/secret/%2F/foo",
+        "/v1/a%00b", "/v1/a\\b", "/v1/a%5cb", "/v1/a%5C..%5Cb", "/v1/a%zz", "/v1/a%4", "/v1/a%",
+        "/v1/secret?x=%zz", "/v1/.."}) {
     HttpError e = MustFail(Req("GET", t));
     EXPECT_EQ(e.status, 400) << t;
   }
@@ -239,7 +239,8 @@ TEST(MediaTypeTest, Parses) {
 TEST_F(RequestBuilderTest, RandomInputsNeverCrash) {
   std::mt19937 gen(7);
   const std::string alphabet = "/v1%.2eE5cC0aA?&=+\\ \"{}[]:,x";
-  const std::vector<std::string> methods = {"GET", "LIST", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+  const std::vector<std::string> methods = {"GET",   "LIST",   "POST", "PUT",
+                                            "PATCH", "DELETE", "HEAD"};
   for (int i = 0; i < 5000; ++i) {
     std::string target = "/v1/";
     std::string body;

@@ -53,9 +53,7 @@ Json RenderWrapInfo(const core::WrapInfo& w) {
   return j;
 }
 
-bool HasData(const Json& data) {
-  return !data.is_null() && !(data.is_object() && data.empty());
-}
+bool HasData(const Json& data) { return !data.is_null() && !(data.is_object() && data.empty()); }
 
 bool IsEmpty(const core::Response& r) {
   return !HasData(r.data) && !r.auth && !r.secret && !r.wrap_info && r.warnings.empty();
@@ -153,9 +151,9 @@ HttpResponse ErrorResponse(const Status& status) {
 }
 
 Json Envelope(const core::Request& req, const core::Response& resp) {
-  Json j{{"request_id", ""},       {"lease_id", ""},    {"renewable", false},
-         {"lease_duration", 0},    {"data", nullptr},   {"wrap_info", nullptr},
-         {"warnings", nullptr},    {"auth", nullptr},   {"mount_type", ""}};
+  Json j{{"request_id", ""},    {"lease_id", ""},  {"renewable", false},
+         {"lease_duration", 0}, {"data", nullptr}, {"wrap_info", nullptr},
+         {"warnings", nullptr}, {"auth", nullptr}, {"mount_type", ""}};
   if (resp.wrap_info) {
     j["wrap_info"] = RenderWrapInfo(*resp.wrap_info);
     return j;

@@ -25,12 +25,18 @@ core::Request ReqFor(Operation op) {
 
 TEST(HttpStatusForTest, OneTable) {
   const std::vector<std::pair<StatusCode, int>> table = {
-      {StatusCode::kInvalidArgument, 400},   {StatusCode::kNotInitialized, 400},
-      {StatusCode::kPermissionDenied, 403},  {StatusCode::kNotFound, 404},
-      {StatusCode::kUnsupportedOperation, 405}, {StatusCode::kPreconditionFailed, 412},
-      {StatusCode::kRateLimited, 429},       {StatusCode::kInternal, 500},
-      {StatusCode::kIoError, 500},           {StatusCode::kCorruption, 500},
-      {StatusCode::kSealed, 503},            {StatusCode::kUnavailable, 503},
+      {StatusCode::kInvalidArgument, 400},
+      {StatusCode::kNotInitialized, 400},
+      {StatusCode::kPermissionDenied, 403},
+      {StatusCode::kNotFound, 404},
+      {StatusCode::kUnsupportedOperation, 405},
+      {StatusCode::kPreconditionFailed, 412},
+      {StatusCode::kRateLimited, 429},
+      {StatusCode::kInternal, 500},
+      {StatusCode::kIoError, 500},
+      {StatusCode::kCorruption, 500},
+      {StatusCode::kSealed, 503},
+      {StatusCode::kUnavailable, 503},
   };
   for (const auto& [code, http] : table) {
     EXPECT_EQ(HttpStatusFor(code), http) << static_cast<int>(code);
@@ -169,8 +175,9 @@ TEST(EnvelopeTest, WrappedResponseHasOnlyWrapInfo) {
                                   {"creation_time", "2024-01-02T03:04:05.123456789Z"},
                                   {"creation_path", "secret/data/foo"}}));
   resp.wrap_info->wrapped_accessor = "inner";
-  EXPECT_EQ(BodyJson(RenderLogical(ReqFor(Operation::kUpdate), resp))["wrap_info"]["wrapped_accessor"],
-            "inner");
+  EXPECT_EQ(
+      BodyJson(RenderLogical(ReqFor(Operation::kUpdate), resp))["wrap_info"]["wrapped_accessor"],
+      "inner");
 }
 
 TEST(EnvelopeTest, EmptyWritesAre204) {

@@ -24,15 +24,18 @@ constexpr auto kDefaultMaxRequestDuration = std::chrono::seconds(90);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 ConnectionLimits LimitsFor(const ListenerOptions& o) {
+  using Duration = std::chrono::steady_clock::duration;
   ConnectionLimits l;
   int64_t size = o.max_request_size == 0 ? kDefaultMaxRequestSize : o.max_request_size;
   if (size > 0) l.body_limit = static_cast<uint64_t>(size);
   l.header_limit = o.max_header_bytes;
-  l.header_timeout = o.header_read_timeout;
-  l.idle_timeout = o.idle_timeout;
-  l.request_timeout = o.max_request_duration.count() > 0
-                          ? std::chrono::steady_clock::duration(o.max_request_duration)
-                          : std::chrono::steady_clock::duration(kDefaultMaxRequestDuration);
+  l.request_timeout = o.max_request_duration.count() > 0 ? Duration(o.max_request_duration)
+                                                         : Duration(kDefaultMaxRequestDuration);
+  // Zero means "none" in Vault's config; we fall back to the request deadline instead so
+  // that no connection can be held open without a bound.
+  l.header_timeout =
+      o.header_read_timeout.count() > 0 ? Duration(o.header_read_timeout) : l.request_timeout;
+  l.idle_timeout = o.idle_timeout.count() > 0 ? Duration(o.idle_timeout) : l.request_timeout;
   return l;
 }
 
@@ -193,9 +196,10 @@ Status Server::Impl::OpenListener(const ListenerOptions& options) {
   listener->port = acceptor->local_endpoint(ec).port();
   listener->acceptor = std::move(acceptor);
   listener->retry_timer = std::make_unique<asio::steady_timer>(*iocs_[0]);
-  log::Info("http", "listening", {{"address", options.address},
-                                  {"port", std::to_string(listener->port)},
-                                  {"tls", options.tls_disable ? "disabled" : "enabled"}});
+  log::Info("http", "listening",
+            {{"address", options.address},
+             {"port", std::to_string(listener->port)},
+             {"tls", options.tls_disable ? "disabled" : "enabled"}});
   listeners_.push_back(std::move(listener));
   return Status::Ok();
 }
@@ -209,8 +213,7 @@ void Server::Impl::Accept(Listener& listener) {
       });
 }
 
-void Server::Impl::OnAccept(Listener& listener, boost::system::error_code ec,
-                            tcp::socket socket) {
+void Server::Impl::OnAccept(Listener& listener, boost::system::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !listener.acceptor->is_open()) return;
   if (ec) {
     // EMFILE and friends: back off instead of spinning.
@@ -272,7 +275,7 @@ void Server::Impl::Stop() {
     if (t.joinable()) t.join();
   }
   if (pool_) pool_->Shutdown();
-  log::Info("http", "stopped");
+  if (!threads_.empty()) log::Info("http", "stopped");
 }
 
 Status Server::Impl::ReloadTls() {

@@ -51,9 +51,11 @@ struct ListenerOptions {
   int64_t max_request_size = 32 << 20;
   // Deadline to read a request body and to write a response; 0 means Vault's 90 s.
   std::chrono::milliseconds max_request_duration = std::chrono::seconds(90);
-  // Deadline for the TLS handshake and each request's header (Go's ReadHeaderTimeout).
+  // Deadline for the TLS handshake and each request's header (http_read_header_timeout);
+  // 0 falls back to max_request_duration (never unbounded).
   std::chrono::milliseconds header_read_timeout = std::chrono::seconds(10);
-  // A keep-alive connection waiting for its next request is closed after this.
+  // A keep-alive connection waiting for its next request is closed after this
+  // (http_idle_timeout); 0 falls back to max_request_duration.
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(5);
   uint32_t max_header_bytes = 1 << 20;  // Go's http.DefaultMaxHeaderBytes; larger → 431
   // Reserved for sys/metrics (served through Core, not by http/ itself yet).
@@ -63,7 +65,7 @@ struct ListenerOptions {
 struct ServerOptions {
   std::vector<ListenerOptions> listeners;
   int io_threads = 2;
-  int worker_threads = 0;           // 0: 2 × std::thread::hardware_concurrency()
+  int worker_threads = 0;            // 0: 2 × std::thread::hardware_concurrency()
   size_t worker_queue_limit = 1024;  // requests waiting for a worker; beyond → 503
   crypto::Random* random = nullptr;  // request ids; null: crypto::SystemRandom::Get()
 };

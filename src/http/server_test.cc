@@ -1,103 +1,14 @@
 #include "http/server.h"
 
 #include <gtest/gtest.h>
-#include <openssl/ssl.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <future>
 #include <thread>
 
-#include "crypto/tls.h"
-#include "http/fake_core.h"
-#include "http/test_client.h"
+#include "http/server_fixture.h"
 
-namespace coffer::http {
+namespace coffer::http::testing {
 namespace {
-
-using namespace std::chrono_literals;
-using testing::FormatRequest;
-using testing::RawResponse;
-using testing::TestConnection;
-
-// A gate a request blocks on inside Core, so tests can hold requests in flight.
-class Gate {
- public:
-  void Enter() {
-    entered_.fetch_add(1);
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [this] { return open_; });
-  }
-  void Open() {
-    std::lock_guard<std::mutex> l(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  bool WaitEntered(int n, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (entered_.load() < n) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return true;
-  }
-
- private:
-  std::atomic<int> entered_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
-class ServerTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    gate_.Open();
-    if (server_) server_->Stop();
-  }
-
-  static ListenerOptions Plain() {
-    ListenerOptions l;
-    l.address = "127.0.0.1:0";
-    l.tls_disable = true;
-    return l;
-  }
-
-  void Start(std::vector<ListenerOptions> listeners, int workers = 2, size_t queue = 1024) {
-    ServerOptions o;
-    o.listeners = std::move(listeners);
-    o.io_threads = 2;
-    o.worker_threads = workers;
-    o.worker_queue_limit = queue;
-    server_ = std::make_unique<Server>(core_, std::move(o));
-    Status st = server_->Start();
-    ASSERT_TRUE(st.ok()) << st.ToString();
-    ports_ = server_->BoundPorts();
-    ASSERT_FALSE(ports_.empty());
-    port_ = ports_[0];
-  }
-
-  // Requests to "secret/block" wait on gate_; others answer from the path.
-  void BlockOnGate() {
-    core_.on_request = [this](core::Request& req) -> Result<core::Response> {
-      if (req.path == "secret/block") gate_.Enter();
-      return core::Response::WithData(Json{{"path", req.path}});
-    };
-  }
-
-  std::unique_ptr<TestConnection> MustConnect() {
-    auto c = TestConnection::Connect(port_);
-    EXPECT_NE(c, nullptr);
-    return c;
-  }
-
-  FakeCore core_;
-  Gate gate_;
-  std::unique_ptr<Server> server_;
-  std::vector<uint16_t> ports_;
-  uint16_t port_ = 0;
-};
 
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   core_.on_request = [](core::Request& req) -> Result<core::Response> {
@@ -166,10 +77,9 @@ struct HealthParam {
 };
 // Bit i of a combination turns kHealthParams[i] on.
 const HealthParam kHealthParams[] = {
-    {"standbyok=true", 0},          {"perfstandbyok=true", 0},
-    {"activecode=230", 230},        {"standbycode=231", 231},
-    {"drsecondarycode=232", 232},   {"performancestandbycode=233", 233},
-    {"sealedcode=234", 234},        {"uninitcode=235", 235},
+    {"standbyok=true", 0},    {"perfstandbyok=true", 0},    {"activecode=230", 230},
+    {"standbycode=231", 231}, {"drsecondarycode=232", 232}, {"performancestandbycode=233", 233},
+    {"sealedcode=234", 234},  {"uninitcode=235", 235},
 };
 
 // Vault's documented sys/health semantics, written out per state.
@@ -258,7 +168,8 @@ TEST_F(ServerTest, BodyTooLargeIs413) {
   auto chunked = MustConnect();
   std::string req =
       "POST /v1/secret/foo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "400\r\n" + std::string(1024, 'y') + "\r\n400\r\n" + std::string(1024, 'y') + "\r\n0\r\n\r\n";
+      "400\r\n" +
+      std::string(1024, 'y') + "\r\n400\r\n" + std::string(1024, 'y') + "\r\n0\r\n\r\n";
   auto r = chunked->RoundTrip(req);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
@@ -277,8 +188,10 @@ TEST_F(ServerTest, ExpectContinue) {
   Start({Plain()});
   auto c = MustConnect();
   std::string body = R"({"k":"v"})";
-  ASSERT_TRUE(c->Send("PUT /v1/secret/foo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_TRUE(
+      c->Send("PUT /v1/secret/foo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+              "Content-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n"));
   auto cont = c->Read();
   ASSERT_TRUE(cont);
   EXPECT_EQ(cont->status, 100);
@@ -309,6 +222,20 @@ TEST_F(ServerTest, SlowLorisIsDisconnectedAfterHeaderTimeout) {
   // A connection that never sends a byte is closed after the header timeout too.
   auto silent = MustConnect();
   EXPECT_TRUE(silent->WaitForClose(2s));
+}
+
+TEST_F(ServerTest, ZeroTimeoutsFallBackToMaxRequestDuration) {
+  ListenerOptions l = Plain();
+  l.header_read_timeout = 0ms;
+  l.idle_timeout = 0ms;
+  l.max_request_duration = 300ms;
+  Start({l});
+  auto first = MustConnect();
+  EXPECT_FALSE(first->WaitForClose(100ms));  // zero is not "expire at once"
+  EXPECT_TRUE(first->WaitForClose(2s));      // nor "never"
+  auto idle = MustConnect();
+  ASSERT_EQ(idle->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+  EXPECT_TRUE(idle->WaitForClose(2s));
 }
 
 TEST_F(ServerTest, IdleKeepAliveUsesIdleTimeoutNotHeaderTimeout) {
@@ -366,7 +293,7 @@ TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
   });
   EXPECT_TRUE(idle->WaitForClose(2s));  // idle connections go at once
   std::this_thread::sleep_for(200ms);
-  EXPECT_FALSE(stopped.load());  // waiting for the request in flight
+  EXPECT_FALSE(stopped.load());                        // waiting for the request in flight
   EXPECT_EQ(TestConnection::Connect(port_), nullptr);  // no longer accepting
 
   gate_.Open();
@@ -430,92 +357,5 @@ TEST_F(ServerTest, StartErrors) {
   EXPECT_FALSE(st.ok());
 }
 
-// TLS listeners with a generated certificate written to a temporary directory.
-class TlsServerTest : public ServerTest {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/coffer_http_tls_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    cert_a_ = WriteNewCert("a.example");
-  }
-  void TearDown() override {
-    ServerTest::TearDown();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string WriteNewCert(const std::string& cn) {
-    auto pem = crypto::GenerateSelfSigned(cn, {"localhost"}, {"127.0.0.1"}, 24h, false);
-    EXPECT_TRUE(pem.has_value());
-    std::ofstream(dir_ / "cert.pem") << pem->cert_pem;
-    std::ofstream(dir_ / "key.pem") << pem->key_pem;
-    return pem->cert_pem;
-  }
-  ListenerOptions Tls() {
-    ListenerOptions l;
-    l.address = "127.0.0.1:0";
-    l.tls_cert_file = dir_ / "cert.pem";
-    l.tls_key_file = dir_ / "key.pem";
-    return l;
-  }
-  std::unique_ptr<TestConnection> TlsConnect(int min = TLS1_2_VERSION, int max = TLS1_3_VERSION) {
-    std::string error;
-    auto c = TestConnection::ConnectTls(port_, min, max, &error);
-    EXPECT_NE(c, nullptr) << error;
-    return c;
-  }
-
-  std::filesystem::path dir_;
-  std::string cert_a_;
-};
-
-TEST_F(TlsServerTest, ServesTls12And13AndRefusesTls11) {
-  Start({Tls()});
-  for (int v : {TLS1_2_VERSION, TLS1_3_VERSION}) {
-    auto c = TlsConnect(v, v);
-    ASSERT_NE(c, nullptr);
-    auto r = c->RoundTrip(FormatRequest("GET", "/v1/sys/health"));
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, 200);
-    auto again = c->RoundTrip(FormatRequest("GET", "/v1/secret/x"));  // keep-alive over TLS
-    ASSERT_TRUE(again);
-    EXPECT_EQ(again->json()["data"]["path"], "secret/x");
-  }
-  std::string error;
-  EXPECT_EQ(TestConnection::ConnectTls(port_, TLS1_VERSION, TLS1_1_VERSION, &error), nullptr);
-  EXPECT_FALSE(error.empty());
-
-  // Plain HTTP on a TLS port gets no HTTP answer.
-  auto plain = TestConnection::Connect(port_);
-  ASSERT_NE(plain, nullptr);
-  plain->Send(FormatRequest("GET", "/v1/sys/health"));
-  EXPECT_FALSE(plain->Read(2s).has_value());
-}
-
-TEST_F(TlsServerTest, ReloadSwapsCertificateForNewConnections) {
-  Start({Tls()});
-  auto before = TlsConnect();
-  ASSERT_NE(before, nullptr);
-  EXPECT_EQ(before->PeerCertificatePem(), cert_a_);
-  ASSERT_EQ(before->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
-
-  std::string cert_b = WriteNewCert("b.example");
-  ASSERT_NE(cert_b, cert_a_);
-  Status st = server_->ReloadTls();
-  ASSERT_TRUE(st.ok()) << st.ToString();
-  auto after = TlsConnect();
-  ASSERT_NE(after, nullptr);
-  EXPECT_EQ(after->PeerCertificatePem(), cert_b);
-  EXPECT_EQ(after->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
-  // The established connection keeps working.
-  EXPECT_EQ(before->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
-
-  // A broken file: the error is reported and the last good certificate stays.
-  std::ofstream(dir_ / "cert.pem") << "not a certificate";
-  EXPECT_FALSE(server_->ReloadTls().ok());
-  auto still = TlsConnect();
-  ASSERT_NE(still, nullptr);
-  EXPECT_EQ(still->PeerCertificatePem(), cert_b);
-}
-
 }  // namespace
-}  // namespace coffer::http
+}  // namespace coffer::http::testing

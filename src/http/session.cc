@@ -21,7 +21,7 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr size_t kReadChunk = 8192;
 // After a final response the peer gets this long to finish (TLS close_notify, or the rest
-// of an upload we refused) so that closing does not reset the response away.
+// of an upload we refused).
 constexpr auto kCloseGrace = std::chrono::seconds(1);
 constexpr size_t kMaxDrainBytes = 256 * 1024;
 
@@ -121,9 +121,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     request_start_ = std::chrono::steady_clock::now();
     Tcp().expires_after(limits_.header_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = Self()](beast::error_code ec, size_t) {
-                               self->OnHeader(ec);
-                             });
+                             [self = Self()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -199,27 +197,30 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     res_.keep_alive(keep);
     res_.prepare_payload();
     Tcp().expires_after(limits_.request_timeout);
-    bhttp::async_write(stream_, res_, [self = Self(), keep](beast::error_code ec, size_t) {
-      self->OnWrite(ec, keep);
+    bhttp::async_write(stream_, res_, [self = Self(), keep, close](beast::error_code ec, size_t) {
+      self->OnWrite(ec, keep, /*refused=*/close);
     });
   }
 
-  void OnWrite(beast::error_code ec, bool keep) {
+  void OnWrite(beast::error_code ec, bool keep, bool refused) {
     busy_ = false;
     if (ec) return Close();
-    if (!keep || closing_) return CloseGracefully();
+    if (!keep || closing_) return CloseGracefully(refused);
     first_ = false;
     WaitForRequest();
   }
 
-  void CloseGracefully() {
+  // After the final response. When we refused a request part-way (413, 400) the peer
+  // may still be sending: drain for a while so our close does not reset the response
+  // away. TLS always sends close_notify.
+  void CloseGracefully(bool refused) {
     Tcp().expires_after(kCloseGrace);
     if constexpr (kTls) {
       stream_.async_shutdown([self = Self()](beast::error_code) { self->Close(); });
     } else {
       beast::error_code ec;
       Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
-      if (ec) return Close();
+      if (ec || !refused) return Close();
       Drain();
     }
   }

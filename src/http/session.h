@@ -46,7 +46,7 @@ class SessionRegistry {
 
  private:
   std::mutex mu_;
-  bool stopping_ = false;  // guarded by mu_
+  bool stopping_ = false;                                                  // guarded by mu_
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;  // guarded by mu_
 };
 

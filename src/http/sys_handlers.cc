@@ -26,11 +26,16 @@ const Json* Field(const Json& obj, std::string_view name) {
 }
 
 Json SealStatusJson(const core::SealStatus& s) {
-  Json j{{"type", s.type},         {"initialized", s.initialized},
-         {"sealed", s.sealed},     {"t", s.threshold},
-         {"n", s.shares},          {"progress", s.progress},
-         {"nonce", s.nonce},       {"version", s.version},
-         {"build_date", s.build_date}, {"migration", s.migration},
+  Json j{{"type", s.type},
+         {"initialized", s.initialized},
+         {"sealed", s.sealed},
+         {"t", s.threshold},
+         {"n", s.shares},
+         {"progress", s.progress},
+         {"nonce", s.nonce},
+         {"version", s.version},
+         {"build_date", s.build_date},
+         {"migration", s.migration},
          {"recovery_seal", s.recovery_seal}};
   if (!s.sealed && !s.cluster_name.empty()) j["cluster_name"] = s.cluster_name;
   if (!s.sealed && !s.cluster_id.empty()) j["cluster_id"] = s.cluster_id;
@@ -65,11 +70,13 @@ Result<core::InitParams> ParseInitParams(const Json& body) {
     const Json* keys = Field(body, name);
     if (keys == nullptr || keys->is_null()) continue;
     auto list = JsonToStringList(*keys);
-    if (!list) return Err(InvalidArgument("failed to parse JSON input: invalid " + std::string(name)));
+    if (!list)
+      return Err(InvalidArgument("failed to parse JSON input: invalid " + std::string(name)));
     if (!list->empty()) return Err(InvalidArgument(std::string(name) + " are not supported yet"));
   }
   if (const Json* k = Field(body, "root_token_pgp_key"); k != nullptr && !k->is_null()) {
-    if (!k->is_string()) return Err(InvalidArgument("failed to parse JSON input: invalid root_token_pgp_key"));
+    if (!k->is_string())
+      return Err(InvalidArgument("failed to parse JSON input: invalid root_token_pgp_key"));
     p.root_token_pgp_key = k->get<std::string>();
   }
   return p;
@@ -130,7 +137,8 @@ HttpResponse Unseal(core::Core& core, const HttpRequest& http) {
   }
   std::string key_text = (key != nullptr && key->is_string()) ? key->get<std::string>() : "";
   if (key_text.empty()) {
-    return ErrorResponse(400, "'key' must be specified in request body as JSON, or 'reset' set to true");
+    return ErrorResponse(400,
+                         "'key' must be specified in request body as JSON, or 'reset' set to true");
   }
   if (*migrate) {
     WipeString(key_text);
@@ -240,8 +248,7 @@ HttpResponse HandleSysHealth(core::Core& core, const HttpRequest& http, const Qu
 }
 
 std::optional<HttpResponse> HandleSysEndpoint(core::Core& core, crypto::Random& random,
-                                              const HttpRequest& http,
-                                              const ParsedTarget& target) {
+                                              const HttpRequest& http, const ParsedTarget& target) {
   const std::string& p = target.path;
   if (p == "sys/health") return HandleSysHealth(core, http, target.query);
   if (p == "sys/seal-status") return SealStatus(core, http);

@@ -20,8 +20,7 @@ namespace coffer::http {
 
 // The answer when target.path is one of the endpoints above, else nullopt.
 std::optional<HttpResponse> HandleSysEndpoint(core::Core& core, crypto::Random& random,
-                                              const HttpRequest& http,
-                                              const ParsedTarget& target);
+                                              const HttpRequest& http, const ParsedTarget& target);
 
 // GET/HEAD sys/health. Status: uninitcode (501) if not initialised, else sealedcode
 // (503) if sealed, else drsecondarycode (472) on a DR secondary, else

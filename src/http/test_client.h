@@ -35,8 +35,8 @@ class TestConnection {
   static std::unique_ptr<TestConnection> Connect(uint16_t port);
   // A TLS connection that does not verify the server (tests inspect the certificate).
   // nullptr (and *error set) when the handshake fails.
-  static std::unique_ptr<TestConnection> ConnectTls(uint16_t port, int min_version,
-                                                    int max_version, std::string* error);
+  static std::unique_ptr<TestConnection> ConnectTls(uint16_t port, int min_version, int max_version,
+                                                    std::string* error);
   ~TestConnection();
 
   bool Send(std::string_view data);

@@ -66,7 +66,7 @@ Status ApplyLogSettings(const std::string& level, const std::string& format) {
 Status HardenProcess(bool disable_mlock) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (disable_mlock) return Status::Ok();
-  if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
     return Internal(
         "failed to lock memory with mlockall: " + std::string(std::strerror(errno)) +
         ". Run as root, grant CAP_IPC_LOCK, or set disable_mlock = true in the configuration");

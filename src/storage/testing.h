@@ -32,6 +32,9 @@ class BackendHarness {
   // Durable backends: closes the backend and opens a new one over the same data
   // (backend() then returns the new one). Others return false and the test is skipped.
   virtual bool Reopen() { return false; }
+  // The longest key backend() accepts; longer keys must be InvalidArgument. Less than
+  // kMaxKeySize for a backend that prefixes keys before storing them (a storage view).
+  virtual size_t MaxKeySize() const { return kMaxKeySize; }
 };
 
 struct BackendParam {

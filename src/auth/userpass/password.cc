@@ -45,8 +45,7 @@ Result<std::string> HashPassword(std::string_view password, crypto::Random& rand
                                  int iterations) {
   COFFER_ASSIGN_OR_RETURN(SecretBytes salt, crypto::RandomBytes(random, kSaltBytes));
   SecretBytes key(kKeyBytes);
-  if (!Derive(password, salt.view(), iterations, key.data()))
-    return Err(Internal("PBKDF2 failed"));
+  if (!Derive(password, salt.view(), iterations, key.data())) return Err(Internal("PBKDF2 failed"));
   return std::string(kScheme) + "$" + std::to_string(iterations) + "$" +
          crypto::Base64Encode(salt.view()) + "$" + crypto::Base64Encode(key.view());
 }
@@ -70,10 +69,9 @@ bool VerifyPassword(std::string_view password, std::string_view encoded) {
 }
 
 void VerifyAgainstDummy(std::string_view password) {
-  static const std::string kDummy = std::string(kScheme) + "$" +
-                                    std::to_string(kPbkdf2Iterations) + "$" +
-                                    crypto::Base64Encode(std::string(kSaltBytes, '\0')) + "$" +
-                                    crypto::Base64Encode(std::string(kKeyBytes, '\0'));
+  static const std::string kDummy = std::string(kScheme) + "$" + std::to_string(kPbkdf2Iterations) +
+                                    "$" + crypto::Base64Encode(std::string(kSaltBytes, '\0')) +
+                                    "$" + crypto::Base64Encode(std::string(kKeyBytes, '\0'));
   (void)VerifyPassword(password, kDummy);
 }
 

@@ -4,6 +4,7 @@
 #include "auth/userpass/backend.h"
 #include "auth/userpass/password.h"
 #include "auth/userpass/user.h"
+#include "base/secret_bytes.h"
 #include "storage/backend.h"
 
 namespace coffer::auth::userpass {
@@ -48,9 +49,8 @@ Result<core::Response> UserpassBackend::Login(Request& req, FieldData& d) {
 Result<core::Response> UserpassBackend::RenewLease(core::Request& req) {
   // Who the token was issued to and with which policies: from the login's internal data,
   // else from the token itself.
-  const Json internal = req.data.is_object() && req.data.contains("internal")
-                            ? req.data["internal"]
-                            : Json::object();
+  const Json internal =
+      req.data.is_object() && req.data.contains("internal") ? req.data["internal"] : Json::object();
   std::string username = internal.value("username", std::string());
   std::vector<std::string> issued_policies;
   if (internal.contains("policies") && internal["policies"].is_array())

@@ -4,6 +4,7 @@
 #include "auth/userpass/backend.h"
 #include "auth/userpass/password.h"
 #include "auth/userpass/user.h"
+#include "base/secret_bytes.h"
 #include "storage/backend.h"
 
 namespace coffer::auth::userpass {

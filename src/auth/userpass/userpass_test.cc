@@ -163,12 +163,13 @@ TEST_F(UserpassTest, PasswordEndpointChangesPassword) {
 }
 
 TEST_F(UserpassTest, PoliciesEndpointAndLegacyField) {
-  ASSERT_TRUE(Do(Operation::kCreate, "users/alice", {{"password", "pw"}, {"policies", "Old"}})
-                  .has_value());
+  ASSERT_TRUE(
+      Do(Operation::kCreate, "users/alice", {{"password", "pw"}, {"policies", "Old"}}).has_value());
   auto r = Do(Operation::kRead, "users/alice");
   EXPECT_EQ(r->data["token_policies"], Json({"old"}));
   EXPECT_EQ(r->data["policies"], Json({"old"}));
-  ASSERT_TRUE(Do(Operation::kUpdate, "users/alice/policies", {{"token_policies", "b,a"}}).has_value());
+  ASSERT_TRUE(
+      Do(Operation::kUpdate, "users/alice/policies", {{"token_policies", "b,a"}}).has_value());
   r = Do(Operation::kRead, "users/alice");
   EXPECT_EQ(r->data["token_policies"], Json({"a", "b"}));
   EXPECT_FALSE(r->data.contains("policies"));
@@ -183,7 +184,8 @@ TEST_F(UserpassTest, BoundCidrsRestrictLogin) {
   auto denied = Login("alice", "pw", "192.168.0.1");
   ASSERT_FALSE(denied.has_value());
   EXPECT_EQ(denied.error().code(), StatusCode::kPermissionDenied);
-  auto bad = Do(Operation::kCreate, "users/bob", {{"password", "pw"}, {"token_bound_cidrs", "nope"}});
+  auto bad =
+      Do(Operation::kCreate, "users/bob", {{"password", "pw"}, {"token_bound_cidrs", "nope"}});
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code(), StatusCode::kInvalidArgument);
 }
@@ -213,7 +215,8 @@ TEST_F(UserpassTest, RenewChecksUserAndPolicies) {
   EXPECT_TRUE(backend_->RenewLease(req).has_value());
 
   // Policies changed: refused.
-  ASSERT_TRUE(Do(Operation::kUpdate, "users/alice/policies", {{"token_policies", "admin"}}).has_value());
+  ASSERT_TRUE(
+      Do(Operation::kUpdate, "users/alice/policies", {{"token_policies", "admin"}}).has_value());
   auto changed = Renew(auth);
   ASSERT_FALSE(changed.has_value());
   EXPECT_EQ(changed.error().message(), "policies have changed, not renewing");

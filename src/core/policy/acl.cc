@@ -200,7 +200,8 @@ const Acl::Rule* Acl::NonExact(const std::string& path) const {
         match = seg.is_prefix && i + 1 == seg.parts.size() && parts[i].starts_with(want);
       }
     }
-    if (match) found.push_back({seg.first_wildcard, seg.is_prefix, wildcards, seg.wc_path, &seg.rule});
+    if (match)
+      found.push_back({seg.first_wildcard, seg.is_prefix, wildcards, seg.wc_path, &seg.rule});
   }
   if (found.empty()) return nullptr;
   const Candidate* best = &found[0];
@@ -251,9 +252,9 @@ AclResult Acl::AllowOperation(Operation op, const std::string& request_path,
 
   uint32_t need = CapabilityFor(op);
   if (need == 0 || (perms.capabilities & need) == 0) {
-    ret.denial_reason = (perms.capabilities & kCapDeny)
-                            ? "path is explicitly denied"
-                            : std::string("no \"") + OperationName(op) + "\" capability on the path";
+    ret.denial_reason = (perms.capabilities & kCapDeny) ? "path is explicitly denied"
+                                                        : std::string("no \"") + OperationName(op) +
+                                                              "\" capability on the path";
     return ret;
   }
   if (auto it = rule->granting.find(need); it != rule->granting.end()) {

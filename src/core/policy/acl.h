@@ -87,7 +87,7 @@ class Acl {
   bool root_ = false;
   std::map<std::string, Rule, std::less<>> exact_;
   std::map<std::string, Rule, std::less<>> prefix_;
-  std::vector<size_t> prefix_lengths_;  // distinct prefix lengths, longest first
+  std::vector<size_t> prefix_lengths_;          // distinct prefix lengths, longest first
   std::map<std::string, SegmentRule> segment_;  // keyed by the pattern as written
 };
 

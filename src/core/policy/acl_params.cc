@@ -38,7 +38,8 @@ bool InList(const Json& v, const std::vector<Json>& list) {
     if (el.is_null() || v.is_null()) {
       if (el.is_null() && v.is_null()) return true;
     } else if (el.is_string()) {
-      if (v.is_string() && GlobMatch(el.get_ref<const std::string&>(), v.get_ref<const std::string&>()))
+      if (v.is_string() &&
+          GlobMatch(el.get_ref<const std::string&>(), v.get_ref<const std::string&>()))
         return true;
     } else if (el == v) {
       return true;

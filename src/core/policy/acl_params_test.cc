@@ -1,10 +1,11 @@
 // Parameter constraints and wrapping TTLs: the cases of Vault's TestACL_AllowOperation,
 // TestACL_ValuePermissions and TestACL_PolicyMerge, checked through AllowOperation.
 
+#include "core/policy/acl_params.h"
+
 #include <gtest/gtest.h>
 
 #include "core/policy/acl.h"
-#include "core/policy/acl_params.h"
 
 namespace coffer::core {
 namespace {
@@ -36,11 +37,11 @@ TEST(GlobMatch, VaultGlobbedStringsMatch) {
     const char* value;
     bool match;
   } cases[] = {
-      {"abc", "abc", true},  {"abc", "abcd", false}, {"ab*", "abcd", true},
-      {"ab*", "xab", false}, {"*cd", "abcd", true},  {"*cd", "cde", false},
-      {"*b*", "abc", true},  {"*z*", "abc", false},  {"*", "*", true},
+      {"abc", "abc", true},     {"abc", "abcd", false}, {"ab*", "abcd", true},
+      {"ab*", "xab", false},    {"*cd", "abcd", true},  {"*cd", "cde", false},
+      {"*b*", "abc", true},     {"*z*", "abc", false},  {"*", "*", true},
       {"*", "anything", false},  // a lone '*' is not a glob in Vault
-      {"**", "anything", true},  {"", "", true},     {"", "x", false},
+      {"**", "anything", true}, {"", "", true},         {"", "x", false},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(internal::GlobMatch(c.item, c.value), c.match) << c.item << " vs " << c.value;

@@ -74,8 +74,8 @@ struct OpCase {
 void RunOpCases(const Acl& acl, const std::vector<OpCase>& cases) {
   for (const OpCase& c : cases) {
     AclResult r = acl.AllowOperation(c.op, c.path, Json::object(), false);
-    EXPECT_EQ(r.allowed, c.allowed) << OperationName(c.op) << " " << c.path << ": "
-                                    << r.denial_reason;
+    EXPECT_EQ(r.allowed, c.allowed)
+        << OperationName(c.op) << " " << c.path << ": " << r.denial_reason;
     EXPECT_EQ(r.root_privs, c.root_privs) << OperationName(c.op) << " " << c.path;
   }
 }
@@ -321,8 +321,8 @@ TEST(Acl, TemplatedPathsNeverMatchWithoutIdentity) {
 path "secret/{{identity.entity.id}}/*" { capabilities = ["read"] }
 path "secret/shared/*" { capabilities = ["read"] }
 )")});
-  EXPECT_FALSE(acl->AllowOperation(Op::kRead, "secret/{{identity.entity.id}}/x", Json(), false)
-                   .allowed);
+  EXPECT_FALSE(
+      acl->AllowOperation(Op::kRead, "secret/{{identity.entity.id}}/x", Json(), false).allowed);
   EXPECT_TRUE(acl->AllowOperation(Op::kRead, "secret/shared/x", Json(), false).allowed);
 }
 

@@ -16,10 +16,17 @@ namespace coffer::core {
 namespace {
 
 constexpr std::string_view kValidTopKeys[] = {"name", "path"};
-constexpr std::string_view kValidPathKeys[] = {
-    "comment",          "policy",           "capabilities", "allowed_parameters",
-    "denied_parameters", "required_parameters", "min_wrapping_ttl", "max_wrapping_ttl",
-    "mfa_methods",      "control_group",    "subscribe_event_types"};
+constexpr std::string_view kValidPathKeys[] = {"comment",
+                                               "policy",
+                                               "capabilities",
+                                               "allowed_parameters",
+                                               "denied_parameters",
+                                               "required_parameters",
+                                               "min_wrapping_ttl",
+                                               "max_wrapping_ttl",
+                                               "mfa_methods",
+                                               "control_group",
+                                               "subscribe_event_types"};
 
 struct CapName {
   std::string_view name;
@@ -27,8 +34,8 @@ struct CapName {
 };
 // Vault's reporting order (acl.go CapabilitiesAndSubscribeEventTypes).
 constexpr CapName kCapNames[] = {
-    {"sudo", kCapSudo},     {"read", kCapRead},     {"list", kCapList},
-    {"update", kCapUpdate}, {"delete", kCapDelete}, {"create", kCapCreate},
+    {"sudo", kCapSudo},     {"read", kCapRead},           {"list", kCapList},
+    {"update", kCapUpdate}, {"delete", kCapDelete},       {"create", kCapCreate},
     {"patch", kCapPatch},   {"subscribe", kCapSubscribe}, {"recover", kCapRecover},
 };
 
@@ -54,8 +61,8 @@ std::string OnLine(const hcl::Document& doc, const std::string& pointer) {
 }
 
 // Vault's CheckHCLKeys: every unknown key is reported.
-Status CheckKeys(const Json& obj, std::span<const std::string_view> valid,
-                 const hcl::Document& doc, const std::string& pointer, std::string_view prefix) {
+Status CheckKeys(const Json& obj, std::span<const std::string_view> valid, const hcl::Document& doc,
+                 const std::string& pointer, std::string_view prefix) {
   std::string errors;
   for (const auto& [key, value] : obj.items()) {
     if (std::find(valid.begin(), valid.end(), key) != valid.end()) continue;
@@ -88,7 +95,8 @@ Result<std::vector<std::string>> StringList(const Json& v, std::string_view what
     out.push_back(v.get<std::string>());
     return out;
   }
-  if (!v.is_array()) return Err(InvalidArgument(std::string(what) + ": expected a list of strings"));
+  if (!v.is_array())
+    return Err(InvalidArgument(std::string(what) + ": expected a list of strings"));
   for (const Json& e : v) {
     if (!e.is_string())
       return Err(InvalidArgument(std::string(what) + ": expected a list of strings"));
@@ -119,8 +127,9 @@ Result<ParameterMap> DecodeParameters(const Json& v, std::string_view what) {
 Result<std::chrono::seconds> DecodeDuration(const Json& v, std::string_view what) {
   if (v.is_string()) {
     auto d = ParseDuration(v.get<std::string>());
-    if (!d) return Err(InvalidArgument("error parsing " + std::string(what) + ": " +
-                                       d.error().message()));
+    if (!d)
+      return Err(
+          InvalidArgument("error parsing " + std::string(what) + ": " + d.error().message()));
     return *d;
   }
   if (v.is_number()) {
@@ -156,11 +165,16 @@ Status DecodeConstraints(const Json& body, const std::string& where, PathRules* 
     if (!m) return m.error();
     perms.denied_parameters = std::move(*m);
   }
-  for (const char* key : {"min_wrapping_ttl", "max_wrapping_ttl"}) {
-    if (!body.contains(key)) continue;
-    auto d = DecodeDuration(body[key], key);
+  struct TtlField {
+    const char* key;
+    std::chrono::seconds* out;
+  };
+  for (TtlField f : {TtlField{"min_wrapping_ttl", &perms.min_wrapping_ttl},
+                     TtlField{"max_wrapping_ttl", &perms.max_wrapping_ttl}}) {
+    if (!body.contains(f.key)) continue;
+    auto d = DecodeDuration(body[f.key], f.key);
     if (!d) return d.error();
-    (key[1] == 'i' ? perms.min_wrapping_ttl : perms.max_wrapping_ttl) = *d;
+    *f.out = *d;
   }
   if (body.contains("mfa_methods")) {
     auto l = StringList(body["mfa_methods"], where + "mfa_methods");
@@ -194,7 +208,8 @@ Result<PathRules> DecodePath(const std::string& key, const Json& body, const hcl
   const std::string where = "path " + Quote(key) + ": ";
   bool is_templated = false;
   Status st = ValidatePathTemplating(key, &is_templated);
-  if (!st.ok()) return Err(InvalidArgument("failed to validate policy templating: " + st.message()));
+  if (!st.ok())
+    return Err(InvalidArgument("failed to validate policy templating: " + st.message()));
   *templated |= is_templated;
   COFFER_RETURN_IF_ERROR(CheckKeys(body, kValidPathKeys, doc, pointer, where));
 
@@ -206,8 +221,8 @@ Result<PathRules> DecodePath(const std::string& key, const Json& body, const hcl
     return Err(InvalidArgument("path " + Quote(pc.path) +
                                ": invalid use of wildcards ('+*' is forbidden)"));
   }
-  pc.has_segment_wildcards = pc.path == "+" || pc.path.find("/+") != std::string::npos ||
-                             pc.path.rfind("+/", 0) == 0;
+  pc.has_segment_wildcards =
+      pc.path == "+" || pc.path.find("/+") != std::string::npos || pc.path.rfind("+/", 0) == 0;
   if (!pc.path.empty() && pc.path.back() == '*' && !pc.has_segment_wildcards) {
     pc.path.pop_back();
     pc.is_prefix = true;
@@ -306,8 +321,7 @@ Status ValidatePathTemplating(std::string_view path, bool* templated) {
     std::string_view piece = rest.substr(0, next_open);
     size_t close = piece.find("}}");
     // Exactly one "}}" per "{{" piece, as strings.Split(piece, "}}") must give 2 parts.
-    if (close == std::string_view::npos ||
-        piece.find("}}", close + 2) != std::string_view::npos) {
+    if (close == std::string_view::npos || piece.find("}}", close + 2) != std::string_view::npos) {
       return InvalidArgument("unbalanced templating characters");
     }
     *templated = true;

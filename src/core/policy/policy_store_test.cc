@@ -147,8 +147,7 @@ TEST_F(PolicyStoreTest, InvalidateRereadsStorage) {
   ASSERT_TRUE(backend_.Put("policy/p", entry.dump()).ok());
   EXPECT_EQ((*store_.AclForPolicies({"p"}))->Capabilities("a"), std::vector<std::string>{"read"});
   store_.Invalidate("p");
-  EXPECT_EQ((*store_.AclForPolicies({"p"}))->Capabilities("a"),
-            std::vector<std::string>{"update"});
+  EXPECT_EQ((*store_.AclForPolicies({"p"}))->Capabilities("a"), std::vector<std::string>{"update"});
   ASSERT_TRUE(backend_.Delete("policy/p").ok());
   store_.InvalidateAll();
   EXPECT_EQ(*store_.GetPolicy("p"), nullptr);

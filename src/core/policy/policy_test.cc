@@ -207,8 +207,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"(path "a/{{identity.entity.id" { capabilities = ["read"] })",
                 "failed to validate policy templating: unbalanced templating characters"},
         BadCase{R"(path = "x")", "path: expected a block"},
-        BadCase{"path \"x\" {", "policy:1"},        // HCL syntax error with position
-        BadCase{"{\"path\": ", "policy:1"},         // JSON syntax error with position
+        BadCase{"path \"x\" {", "policy:1"},           // HCL syntax error with position
+        BadCase{"{\"path\": ", "policy:1"},            // JSON syntax error with position
         BadCase{"name{}", "name: expected a string"},  // Vault's TestACL_ParseMalformedPolicy
         BadCase{R"(path "x" "y" { capabilities = ["read"] })", R"(invalid key "y")"}));
 

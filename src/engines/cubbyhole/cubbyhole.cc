@@ -44,9 +44,8 @@ class CubbyholeBackend final : public framework::Backend {
   template <class R>
   std::function<R(core::Request&, framework::FieldData&)> Bind(
       R (CubbyholeBackend::*method)(core::Request&)) {
-    return [this, method](core::Request& req, framework::FieldData&) {
-      return (this->*method)(req);
-    };
+    return
+        [this, method](core::Request& req, framework::FieldData&) { return (this->*method)(req); };
   }
 
   // The storage key of the request's path in the requesting token's cubbyhole.

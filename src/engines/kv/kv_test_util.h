@@ -37,8 +37,7 @@ class KvHarness {
     backend_ = std::move(*b);
   }
 
-  Result<core::Response> Do(core::Operation op, const std::string& path,
-                            Json data = Json::object(),
+  Result<core::Response> Do(core::Operation op, const std::string& path, Json data = Json::object(),
                             std::map<std::string, std::string> query = {}) {
     core::Request req;
     req.operation = op;

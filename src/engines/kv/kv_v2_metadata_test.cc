@@ -31,9 +31,9 @@ TEST(KvV2MetadataTest, ReadShowsEveryVersion) {
   EXPECT_EQ(m->data["cas_required"], false);
   EXPECT_EQ(m->data["delete_version_after"], "0s");
   EXPECT_TRUE(m->data["custom_metadata"].is_null());
-  EXPECT_EQ(m->data["versions"]["1"],
-            Json({{"created_time", FormatTime(t1)}, {"deletion_time", FormatTime(t2)},
-                  {"destroyed", false}}));
+  EXPECT_EQ(m->data["versions"]["1"], Json({{"created_time", FormatTime(t1)},
+                                            {"deletion_time", FormatTime(t2)},
+                                            {"destroyed", false}}));
   EXPECT_EQ(m->data["versions"]["2"]["deletion_time"], "");
 }
 
@@ -100,8 +100,9 @@ TEST(KvV2MetadataTest, CustomMetadataLimits) {
   ASSERT_FALSE(unprintable.has_value());
   EXPECT_NE(unprintable.error().message().find("contains unprintable characters"),
             std::string::npos);
-  EXPECT_TRUE(h.Write("metadata/k", {{"custom_metadata", {{std::string(128, 'a'), std::string(512, 'v')}}}})
-                  .has_value());
+  EXPECT_TRUE(
+      h.Write("metadata/k", {{"custom_metadata", {{std::string(128, 'a'), std::string(512, 'v')}}}})
+          .has_value());
 }
 
 TEST(KvV2MetadataTest, PatchMergesSettingsAndCustomMetadata) {
@@ -110,9 +111,9 @@ TEST(KvV2MetadataTest, PatchMergesSettingsAndCustomMetadata) {
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code(), StatusCode::kNotFound);
 
-  ASSERT_TRUE(h.Write("metadata/k", {{"max_versions", 5},
-                                     {"custom_metadata", {{"a", "1"}, {"b", "2"}}}})
-                  .has_value());
+  ASSERT_TRUE(
+      h.Write("metadata/k", {{"max_versions", 5}, {"custom_metadata", {{"a", "1"}, {"b", "2"}}}})
+          .has_value());
   auto p = h.Do(Operation::kPatch, "metadata/k",
                 {{"cas_required", true}, {"custom_metadata", {{"a", nullptr}, {"c", "3"}}}});
   ASSERT_TRUE(p.has_value()) << p.error().ToString();

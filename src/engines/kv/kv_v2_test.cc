@@ -223,8 +223,8 @@ TEST(KvV2Test, PatchMergesIntoLatestVersion) {
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code(), StatusCode::kNotFound);
 
-  ASSERT_TRUE(h.Write("data/k", Put({{"a", 1}, {"b", {{"c", 2}, {"d", 3}}}, {"gone", true}}))
-                  .has_value());
+  ASSERT_TRUE(
+      h.Write("data/k", Put({{"a", 1}, {"b", {{"c", 2}, {"d", 3}}}, {"gone", true}})).has_value());
   auto p = h.Do(Operation::kPatch, "data/k",
                 Put({{"a", 10}, {"b", {{"d", nullptr}}}, {"gone", nullptr}, {"new", "x"}}));
   ASSERT_TRUE(p.has_value()) << p.error().ToString();
@@ -245,9 +245,9 @@ TEST(KvV2Test, PatchMergesIntoLatestVersion) {
 
 TEST(KvV2Test, Subkeys) {
   KvHarness h("2");
-  ASSERT_TRUE(
-      h.Write("data/k", Put({{"foo", "abc"}, {"bar", {{"baz", {{"deep", 1}}}, {"e", Json::object()}}}}))
-          .has_value());
+  ASSERT_TRUE(h.Write("data/k", Put({{"foo", "abc"},
+                                     {"bar", {{"baz", {{"deep", 1}}}, {"e", Json::object()}}}}))
+                  .has_value());
   auto r = h.Read("subkeys/k");
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
   EXPECT_EQ(r->data["subkeys"],
@@ -256,7 +256,8 @@ TEST(KvV2Test, Subkeys) {
   auto shallow = h.Read("subkeys/k", {{"depth", "1"}});
   EXPECT_EQ(shallow->data["subkeys"], Json({{"foo", nullptr}, {"bar", nullptr}}));
   auto two = h.Read("subkeys/k", {{"depth", "2"}});
-  EXPECT_EQ(two->data["subkeys"], Json({{"foo", nullptr}, {"bar", {{"baz", nullptr}, {"e", nullptr}}}}));
+  EXPECT_EQ(two->data["subkeys"],
+            Json({{"foo", nullptr}, {"bar", {{"baz", nullptr}, {"e", nullptr}}}}));
   EXPECT_FALSE(h.Read("subkeys/k", {{"depth", "-1"}}).has_value());
   ASSERT_TRUE(h.Do(Operation::kDelete, "data/k").has_value());
   EXPECT_EQ(h.Read("subkeys/k")->http_status, 404);
@@ -266,7 +267,8 @@ TEST(KvV2Test, ConfigReadWrite) {
   KvHarness h("2");
   auto c = h.Read("config");
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->data, Json({{"max_versions", 0}, {"cas_required", false}, {"delete_version_after", "0s"}}));
+  EXPECT_EQ(c->data,
+            Json({{"max_versions", 0}, {"cas_required", false}, {"delete_version_after", "0s"}}));
   ASSERT_TRUE(h.Write("config", {{"max_versions", 5}, {"delete_version_after", 90}}).has_value());
   c = h.Read("config");
   EXPECT_EQ(c->data["max_versions"], 5);

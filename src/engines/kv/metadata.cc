@@ -230,9 +230,9 @@ Status ValidateCustomMetadata(const std::map<std::string, std::string>& custom_m
       errs.push_back(prefix + ": length of key " + Quote(k) + " is " + std::to_string(k.size()) +
                      " but must be 0 < len(key) <= " + std::to_string(kMaxCustomMetadataKeyLength));
     if (v.empty() || v.size() > kMaxCustomMetadataValueLength)
-      errs.push_back(prefix + ": length of value for key " + Quote(k) + " is " +
-                     std::to_string(v.size()) + " but must be 0 < len(value) <= " +
-                     std::to_string(kMaxCustomMetadataValueLength));
+      errs.push_back(
+          prefix + ": length of value for key " + Quote(k) + " is " + std::to_string(v.size()) +
+          " but must be 0 < len(value) <= " + std::to_string(kMaxCustomMetadataValueLength));
     if (!Printable(k))
       errs.push_back(prefix + ": key " + Quote(k) + " contains unprintable characters");
     if (!Printable(v))

@@ -13,11 +13,13 @@ using core::Operation;
 // The refresh hint: the secret's "ttl" (or legacy "lease") field when it parses as a
 // duration, else the mount's default lease TTL.
 std::chrono::seconds TtlHint(const Json& data, const core::SystemView* system) {
-  std::chrono::seconds ttl = system != nullptr ? system->DefaultLeaseTtl() : std::chrono::seconds(0);
+  std::chrono::seconds ttl =
+      system != nullptr ? system->DefaultLeaseTtl() : std::chrono::seconds(0);
   for (const char* field : {"ttl", "lease"}) {
     if (!data.contains(field)) continue;
     const Json& v = data[field];
-    if (v.is_number_integer() && v.get<int64_t>() >= 0) return std::chrono::seconds(v.get<int64_t>());
+    if (v.is_number_integer() && v.get<int64_t>() >= 0)
+      return std::chrono::seconds(v.get<int64_t>());
     if (v.is_string()) {
       if (auto d = ParseDuration(v.get<std::string>())) return *d;
     }
@@ -28,8 +30,7 @@ std::chrono::seconds TtlHint(const Json& data, const core::SystemView* system) {
 
 }  // namespace
 
-PassthroughBackend::PassthroughBackend(const core::BackendConfig& config)
-    : system_(config.system) {
+PassthroughBackend::PassthroughBackend(const core::BackendConfig& config) : system_(config.system) {
   framework::Path p;
   p.pattern = framework::MatchAllRegex("path");
   p.fields = {{"path", framework::FieldSchema(framework::FieldType::kString)}};

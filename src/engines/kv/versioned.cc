@@ -116,8 +116,9 @@ framework::Path VersionedBackend::InvalidPath() {
                                         framework::FieldData&) -> Result<core::Response> {
     if (req.path == "metadata" || req.path == "data" || req.path == "delete" ||
         req.path == "undelete" || req.path == "destroy") {
-      return WithStatus(404, nullptr,
-                        {"Non-listing operations on the root of a K/V v2 mount are not supported."});
+      return WithStatus(
+          404, nullptr,
+          {"Non-listing operations on the root of a K/V v2 mount are not supported."});
     }
     std::string sub;
     switch (req.operation) {
@@ -155,9 +156,10 @@ framework::Path VersionedBackend::InvalidPath() {
 
 Result<core::Response> VersionedBackend::ReadConfig(Request& req, FieldData&) {
   COFFER_ASSIGN_OR_RETURN(KvConfig config, LoadConfig(*req.storage));
-  return Response::WithData({{"max_versions", config.max_versions},
-                             {"cas_required", config.cas_required},
-                             {"delete_version_after", FormatDuration(config.delete_version_after)}});
+  return Response::WithData(
+      {{"max_versions", config.max_versions},
+       {"cas_required", config.cas_required},
+       {"delete_version_after", FormatDuration(config.delete_version_after)}});
 }
 
 Result<core::Response> VersionedBackend::WriteConfig(Request& req, FieldData& d) {

@@ -63,7 +63,8 @@ Result<core::Response> VersionedBackend::ReadData(Request& req, FieldData& d) {
   std::shared_lock lock(locks_.For(key));
   COFFER_ASSIGN_OR_RETURN(auto meta, LoadMetadata(*req.storage, key));
   if (!meta) return NoResponse();
-  uint64_t version = version_param > 0 ? static_cast<uint64_t>(version_param) : meta->current_version;
+  uint64_t version =
+      version_param > 0 ? static_cast<uint64_t>(version_param) : meta->current_version;
   const VersionMetadata* vm = meta->Find(version);
   if (vm == nullptr) return NoResponse();
   Json out = {{"data", nullptr}, {"metadata", VersionJson(*meta, version, *vm)}};
@@ -152,14 +153,16 @@ Result<core::Response> VersionedBackend::ReadSubkeys(Request& req, FieldData& d)
   std::shared_lock lock(locks_.For(key));
   COFFER_ASSIGN_OR_RETURN(auto meta, LoadMetadata(*req.storage, key));
   if (!meta) return NoResponse();
-  uint64_t version = version_param > 0 ? static_cast<uint64_t>(version_param) : meta->current_version;
+  uint64_t version =
+      version_param > 0 ? static_cast<uint64_t>(version_param) : meta->current_version;
   const VersionMetadata* vm = meta->Find(version);
   if (vm == nullptr) return NoResponse();
   Json out = {{"subkeys", nullptr}, {"metadata", VersionJson(*meta, version, *vm)}};
   if (vm->DeletedAt(clock_->Now()) || vm->destroyed) return WithStatus(404, std::move(out));
 
   COFFER_ASSIGN_OR_RETURN(Json data, LoadVersionData(*req.storage, key, version));
-  int max_depth = depth > 0 && depth < kMaxSubkeysDepth ? static_cast<int>(depth) : kMaxSubkeysDepth;
+  int max_depth =
+      depth > 0 && depth < kMaxSubkeysDepth ? static_cast<int>(depth) : kMaxSubkeysDepth;
   RemoveValues(data, 1, max_depth);
   out["subkeys"] = std::move(data);
   return Response::WithData(std::move(out));

@@ -62,12 +62,18 @@ std::optional<Json> Memory(const std::string& root) {
   uint64_t total = bytes("MemTotal"), free = bytes("MemFree"), buffers = bytes("Buffers");
   uint64_t cached = bytes("Cached") + bytes("SReclaimable");
   uint64_t used = total > free + buffers + cached ? total - free - buffers - cached : 0;
-  return Json{{"total", total},         {"available", bytes("MemAvailable")},
-              {"used", used},           {"usedPercent", total ? 100.0 * used / total : 0.0},
-              {"free", free},           {"buffers", buffers},
-              {"cached", cached},       {"active", bytes("Active")},
-              {"inactive", bytes("Inactive")}, {"shared", bytes("Shmem")},
-              {"swapTotal", bytes("SwapTotal")}, {"swapFree", bytes("SwapFree")}};
+  return Json{{"total", total},
+              {"available", bytes("MemAvailable")},
+              {"used", used},
+              {"usedPercent", total ? 100.0 * used / total : 0.0},
+              {"free", free},
+              {"buffers", buffers},
+              {"cached", cached},
+              {"active", bytes("Active")},
+              {"inactive", bytes("Inactive")},
+              {"shared", bytes("Shmem")},
+              {"swapTotal", bytes("SwapTotal")},
+              {"swapFree", bytes("SwapFree")}};
 }
 
 Json CpuRecord(const std::map<std::string, std::string>& f) {
@@ -78,12 +84,18 @@ Json CpuRecord(const std::map<std::string, std::string>& f) {
   Json flags = Json::array();
   std::stringstream ss(get("flags"));
   for (std::string flag; ss >> flag;) flags.push_back(flag);
-  return {{"cpu", ToInt(get("processor"))},   {"vendorId", get("vendor_id")},
-          {"family", get("cpu family")},      {"model", get("model")},
-          {"stepping", ToInt(get("stepping"))}, {"physicalId", get("physical id")},
-          {"coreId", get("core id")},         {"cores", ToInt(get("cpu cores"))},
-          {"modelName", get("model name")},   {"mhz", ToDouble(get("cpu MHz"))},
-          {"cacheSize", ToInt(get("cache size"))}, {"flags", flags},
+  return {{"cpu", ToInt(get("processor"))},
+          {"vendorId", get("vendor_id")},
+          {"family", get("cpu family")},
+          {"model", get("model")},
+          {"stepping", ToInt(get("stepping"))},
+          {"physicalId", get("physical id")},
+          {"coreId", get("core id")},
+          {"cores", ToInt(get("cpu cores"))},
+          {"modelName", get("model name")},
+          {"mhz", ToDouble(get("cpu MHz"))},
+          {"cacheSize", ToInt(get("cache size"))},
+          {"flags", flags},
           {"microcode", get("microcode")}};
 }
 
@@ -181,9 +193,8 @@ int64_t CountProcesses(const std::string& root) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(root + "/proc", ec)) {
     const std::string name = e.path().filename().string();
-    if (!name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-          return std::isdigit(c) != 0;
-        }))
+    if (!name.empty() &&
+        std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
       ++n;
   }
   return n;

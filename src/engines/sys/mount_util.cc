@@ -75,8 +75,7 @@ const std::vector<std::string_view>& ProtectedMounts() {
 }
 
 const std::vector<std::string_view>& UntunableMounts() {
-  static const std::vector<std::string_view> kPaths = {"cubbyhole/", "sys/", "audit/",
-                                                       "identity/"};
+  static const std::vector<std::string_view> kPaths = {"cubbyhole/", "sys/", "audit/", "identity/"};
   return kPaths;
 }
 
@@ -87,8 +86,8 @@ Status CheckListingVisibility(const std::string& visibility) {
 
 Result<std::string> NormalizeTokenType(const std::string& token_type) {
   if (token_type.empty()) return std::string("default-service");
-  if (token_type == "default-service" || token_type == "default-batch" ||
-      token_type == "service" || token_type == "batch")
+  if (token_type == "default-service" || token_type == "default-batch" || token_type == "service" ||
+      token_type == "batch")
     return token_type;
   return Err(InvalidArgument("invalid value for 'token_type'"));
 }
@@ -98,19 +97,20 @@ Result<core::MountConfig> ParseMountConfig(const Json& config, bool auth,
   core::MountConfig c;
   if (auth) c.token_type = "default-service";
   if (config.is_null() || (config.is_object() && config.empty())) return c;
-  if (!config.is_object()) return Err(InvalidArgument("unable to convert given mount config information"));
+  if (!config.is_object())
+    return Err(InvalidArgument("unable to convert given mount config information"));
   COFFER_RETURN_IF_ERROR(ParseTtls(config, system_max_ttl, &c));
   if (config.contains("force_no_cache")) {
     auto b = JsonToBool(config.at("force_no_cache"));
     if (!b) return Err(InvalidArgument("unable to convert given mount config information"));
     c.force_no_cache = *b;
   }
-  COFFER_RETURN_IF_ERROR(ParseStringList(config, "audit_non_hmac_request_keys",
-                                         &c.audit_non_hmac_request_keys));
-  COFFER_RETURN_IF_ERROR(ParseStringList(config, "audit_non_hmac_response_keys",
-                                         &c.audit_non_hmac_response_keys));
-  COFFER_RETURN_IF_ERROR(ParseStringList(config, "passthrough_request_headers",
-                                         &c.passthrough_request_headers));
+  COFFER_RETURN_IF_ERROR(
+      ParseStringList(config, "audit_non_hmac_request_keys", &c.audit_non_hmac_request_keys));
+  COFFER_RETURN_IF_ERROR(
+      ParseStringList(config, "audit_non_hmac_response_keys", &c.audit_non_hmac_response_keys));
+  COFFER_RETURN_IF_ERROR(
+      ParseStringList(config, "passthrough_request_headers", &c.passthrough_request_headers));
   COFFER_RETURN_IF_ERROR(
       ParseStringList(config, "allowed_response_headers", &c.allowed_response_headers));
   c.listing_visibility = JsonString(config, "listing_visibility");
@@ -131,8 +131,8 @@ Json MountInfo(const core::MountEntry& entry) {
 
 EffectiveTtls MountTtls(const core::CoreImpl& core, const core::MountConfig& config) {
   EffectiveTtls t;
-  t.default_ttl = config.default_lease_ttl.count() != 0 ? config.default_lease_ttl
-                                                        : core.DefaultLeaseTtl();
+  t.default_ttl =
+      config.default_lease_ttl.count() != 0 ? config.default_lease_ttl : core.DefaultLeaseTtl();
   t.max_ttl = config.max_lease_ttl.count() != 0 ? config.max_lease_ttl : core.MaxLeaseTtl();
   return t;
 }

@@ -17,7 +17,8 @@ std::vector<framework::Path> SystemBackend::AuthPaths() {
   tune.fields = TuneFields();
   tune.operations[Operation::kRead] = [this](core::Request&, FieldData& d) {
     std::string path = d.GetString("path");
-    if (path.empty()) return HandlerResult(Err(InvalidArgument("path must be specified as a string")));
+    if (path.empty())
+      return HandlerResult(Err(InvalidArgument("path must be specified as a string")));
     return ReadTune("auth/" + path);
   };
   tune.operations[Operation::kUpdate] = [this](core::Request&, FieldData& d) {
@@ -86,7 +87,8 @@ HandlerResult SystemBackend::EnableAuth(core::Request&, FieldData& d) {
       return Err(InvalidArgument("plugin_name must be provided for plugin backend"));
   }
   if (auto v = entry.options.find("version"); v != entry.options.end() && !v->second.empty())
-    return Err(InvalidArgument("auth method \"" + entry.type + "\" does not allow setting a version"));
+    return Err(
+        InvalidArgument("auth method \"" + entry.type + "\" does not allow setting a version"));
   if (path.empty() || path == "/") return Err(InvalidArgument("backend path must be specified"));
   if (auto clash = FindConflict(core_.ListMounts("auth"), entry.path))
     return Err(InvalidArgument("path is already in use at " + StripAuthPrefix(clash->path)));
@@ -102,8 +104,7 @@ HandlerResult SystemBackend::DisableAuth(core::Request&, FieldData& d) {
   auto routes = core_.Routes();
   // Success when nothing is mounted there, so the endpoint does not reveal mounts.
   if (!routes || !routes->ByPath(full)) return core::Response{};
-  if (path == "token/")
-    return Err(InvalidArgument("token credential backend cannot be disabled"));
+  if (path == "token/") return Err(InvalidArgument("token credential backend cannot be disabled"));
   COFFER_RETURN_IF_ERROR(core_.DisableMount("auth", full));
   return core::Response{};
 }

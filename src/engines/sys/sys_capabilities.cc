@@ -39,8 +39,8 @@ std::vector<framework::Path> SystemBackend::CapabilitiesPaths() {
 }
 
 HandlerResult SystemBackend::Capabilities(core::Request& req, FieldData& d) {
-  bool self = req.path.size() >= 17 &&
-              req.path.compare(req.path.size() - 17, 17, "capabilities-self") == 0;
+  bool self =
+      req.path.size() >= 17 && req.path.compare(req.path.size() - 17, 17, "capabilities-self") == 0;
   std::string token = self ? req.client_token : d.GetString("token");
   if (token.empty()) return Err(Internal("no token found"));
   COFFER_ASSIGN_OR_RETURN(auto entry, core_.Tokens().Lookup(token));

@@ -46,7 +46,8 @@ std::vector<framework::Path> SystemBackend::InfoPaths() {
       [this](core::Request& r, FieldData& d) { return KeyStatus(r, d); },
       "Provides information about the backend encryption key."));
   paths.push_back(MakePath(
-      "rotate$", Operation::kUpdate, [this](core::Request& r, FieldData& d) { return Rotate(r, d); },
+      "rotate$", Operation::kUpdate,
+      [this](core::Request& r, FieldData& d) { return Rotate(r, d); },
       "Rotates the backend encryption key used to persist data."));
   paths.push_back(MakePath(
       "host-info/?$", Operation::kRead,
@@ -73,7 +74,8 @@ HandlerResult SystemBackend::KeyStatus(core::Request&, FieldData&) {
 
 HandlerResult SystemBackend::Rotate(core::Request&, FieldData&) {
   Status st = core_.GetBarrier().Rotate();
-  if (!st.ok()) return Err(Status(st.code(), "failed to create new encryption key: " + st.message()));
+  if (!st.ok())
+    return Err(Status(st.code(), "failed to create new encryption key: " + st.message()));
   return core::Response{};
 }
 

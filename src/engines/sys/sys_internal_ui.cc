@@ -103,11 +103,11 @@ HandlerResult SystemBackend::UiMounts(core::Request& req, FieldData&) {
         COFFER_ASSIGN_OR_RETURN(visible, HasMountAccess(core_, *token, entry.path));
       }
       if (!visible) continue;
-      Json info = token ? MountInfo(entry)
-                        : Json{{"type", entry.type},
-                               {"description", entry.description},
-                               {"options", entry.options.empty() ? Json(nullptr)
-                                                                 : Json(entry.options)}};
+      Json info =
+          token ? MountInfo(entry)
+                : Json{{"type", entry.type},
+                       {"description", entry.description},
+                       {"options", entry.options.empty() ? Json(nullptr) : Json(entry.options)}};
       bool is_auth = std::string_view(table) == "auth";
       data[is_auth ? "auth" : "secret"][is_auth ? StripAuthPrefix(entry.path) : entry.path] =
           std::move(info);
@@ -124,7 +124,8 @@ HandlerResult SystemBackend::UiMount(core::Request& req, FieldData& d) {
   if (!token) return Err(PermissionDenied());
   Status denied = PermissionDenied(
       "preflight capability check returned 403, please ensure client's policies grant access "
-      "to path \"" + path + "\"");
+      "to path \"" +
+      path + "\"");
   auto entry = MatchingMountEntry(core_, path);
   if (!entry) return Err(denied);
   COFFER_ASSIGN_OR_RETURN(bool access, HasMountAccess(core_, *token, entry->path));

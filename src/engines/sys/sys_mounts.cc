@@ -67,7 +67,8 @@ Status TuneTtls(const core::MountEntry& entry, FieldData& d, Json* tune) {
 
 // The KV version rules of a tune's "options" (no downgrade, only 1 or 2) and the merge of
 // the new options into the entry's: an empty value removes a key (except "version").
-Result<Json> TuneOptions(const core::MountEntry& entry, const std::map<std::string, std::string>& in,
+Result<Json> TuneOptions(const core::MountEntry& entry,
+                         const std::map<std::string, std::string>& in,
                          std::vector<std::string>* warnings) {
   auto version_of = [](const std::string& s) -> Result<int64_t> {
     if (s.empty()) return int64_t{0};
@@ -78,11 +79,13 @@ Result<Json> TuneOptions(const core::MountEntry& entry, const std::map<std::stri
     auto current = version_of(cur_it == entry.options.end() ? "" : cur_it->second);
     if (!current) return Err(Internal("unable to parse mount entry: " + current.error().message()));
     auto wanted = version_of(v->second);
-    if (!wanted) return Err(InvalidArgument("unable to parse options: " + wanted.error().message()));
+    if (!wanted)
+      return Err(InvalidArgument("unable to parse options: " + wanted.error().message()));
     if (*wanted != 1 && *wanted != 2)
       return Err(InvalidArgument("invalid version provided: " + std::to_string(*wanted)));
     if (*current > *wanted)
-      return Err(InvalidArgument("cannot downgrade mount from version " + std::to_string(*current)));
+      return Err(
+          InvalidArgument("cannot downgrade mount from version " + std::to_string(*current)));
     if (*current < *wanted)
       warnings->push_back("Upgrading mount from version " + std::to_string(*current) +
                           " to version " + std::to_string(*wanted) +

@@ -45,7 +45,8 @@ Status ValidateMountPath(const std::string& p) {
                            "' does not match cleaned path '" + clean + "'");
   for (unsigned char c : p)
     if (c < 0x20 || c == 0x7f)
-      return InvalidArgument("invalid destination mount: path cannot contain non-printable characters");
+      return InvalidArgument(
+          "invalid destination mount: path cannot contain non-printable characters");
   return Status::Ok();
 }
 
@@ -54,7 +55,8 @@ Status CheckRemountPaths(const std::string& from, const std::string& to) {
   if (from.rfind("auth/", 0) == 0) {
     if (to.rfind("auth/", 0) != 0)
       return InvalidArgument("cannot remount auth mount to non-auth mount \"" + to + "\"");
-    if (from.rfind("auth/token/", 0) == 0) return InvalidArgument("cannot remount \"" + from + "\"");
+    if (from.rfind("auth/token/", 0) == 0)
+      return InvalidArgument("cannot remount \"" + from + "\"");
     if (to.rfind("auth/token/", 0) == 0)
       return InvalidArgument("cannot remount to destination \"" + to + "\"");
     return Status::Ok();

@@ -1,0 +1,106 @@
+#include "auth/token/token_backend.h"
+
+#include <algorithm>
+
+#include "auth/token/token_methods.h"
+#include "core/barrier.h"
+#include "core/core_impl.h"
+
+namespace coffer::auth::token {
+
+namespace {
+
+// Where CoreImpl keeps the TokenStore (see core/token_store.h for the layout):
+//   accessor/<hmac(accessor)> -> {"id_hash": ...}    id/<id_hash> -> TokenEntry JSON
+// TokenStore has no listing call yet, so accessors are enumerated from that layout.
+constexpr char kTokenStorePrefix[] = "sys/token/";
+
+int64_t NowUnix(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+TokenBackend::TokenBackend(core::CoreImpl& core) : core_(core) {
+  SetKind(core::BackendKind::kCredential);
+  core::SpecialPaths sp;
+  sp.root = {"revoke-orphan/*", "accessors*"};
+  SetSpecialPaths(std::move(sp));
+  AddPaths(CreatePaths());
+  AddPaths(LookupPaths());
+  AddPaths(RevokePaths());
+  AddPaths(RenewPaths());
+}
+
+Result<std::optional<core::TokenEntry>> TokenBackend::Caller(const core::Request& req) {
+  return core_.Tokens().Lookup(req.client_token);
+}
+
+Result<bool> TokenBackend::HasSudo(const core::TokenEntry& token, const core::Request& req) {
+  COFFER_ASSIGN_OR_RETURN(auto caps, core_.Capabilities(token, req.mount_point + req.path));
+  return std::any_of(caps.begin(), caps.end(),
+                     [](const std::string& c) { return c == "sudo" || c == "root"; });
+}
+
+TtlLimits TokenBackend::MountLimits() {
+  TtlLimits limits{core_.DefaultLeaseTtl(), core_.MaxLeaseTtl()};
+  auto mount = core_.FindMount("auth", "auth/token/");
+  if (mount && mount->system_view) {
+    limits.default_ttl = mount->system_view->DefaultLeaseTtl();
+    limits.max_ttl = mount->system_view->MaxLeaseTtl();
+  }
+  return limits;
+}
+
+core::Auth TokenBackend::AuthFor(const core::TokenEntry& entry, const std::string& client_token) {
+  core::Auth a;
+  a.client_token = client_token;
+  a.accessor = entry.accessor;
+  a.policies = entry.policies;
+  a.token_policies = entry.policies;
+  a.metadata = entry.meta;
+  int64_t now = NowUnix(core_.GetClock());
+  a.lease_duration = std::chrono::seconds(
+      entry.expire_time == 0 ? 0 : std::max<int64_t>(0, entry.expire_time - now));
+  a.ttl = a.lease_duration;
+  a.renewable = entry.renewable;
+  a.entity_id = entry.entity_id;
+  a.token_type = entry.type;
+  a.orphan = entry.orphan;
+  a.num_uses = entry.num_uses;
+  a.display_name = entry.display_name;
+  a.period = entry.period;
+  a.explicit_max_ttl = entry.explicit_max_ttl;
+  return a;
+}
+
+Result<std::vector<std::string>> TokenBackend::AllAccessors(bool drop_dangling) {
+  core::StorageView view(core_.GetBarrier(), kTokenStorePrefix);
+  COFFER_ASSIGN_OR_RETURN(auto keys, view.List("accessor/"));
+  std::vector<std::string> out;
+  for (const auto& key : keys) {
+    COFFER_ASSIGN_OR_RETURN(auto index, view.Get("accessor/" + key));
+    if (!index) continue;
+    auto j = ParseJson(*index);
+    std::string id_hash = j && j->is_object() && (*j)["id_hash"].is_string()
+                              ? (*j)["id_hash"].get<std::string>()
+                              : std::string();
+    COFFER_ASSIGN_OR_RETURN(auto raw, view.Get("id/" + id_hash));
+    auto entry = raw ? ParseJson(*raw) : Result<Json>(Err(NotFound("")));
+    if (!entry || !entry->is_object() || !(*entry)["accessor"].is_string()) {
+      if (drop_dangling) COFFER_RETURN_IF_ERROR(view.Delete("accessor/" + key));
+      continue;
+    }
+    out.push_back((*entry)["accessor"].get<std::string>());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::unique_ptr<core::Backend>> NewTokenBackend(core::CoreImpl& core) {
+  auto backend = std::make_unique<TokenBackend>(core);
+  COFFER_RETURN_IF_ERROR(backend->Initialize());
+  return std::unique_ptr<core::Backend>(std::move(backend));
+}
+
+}  // namespace coffer::auth::token

@@ -1,0 +1,58 @@
+#pragma once
+// Test harness for CLI commands: a fake Vault (a FakeServer with a few endpoints and an
+// in-memory KV v2 mount at secret/ and a KV v1 mount at kv1/), a temporary HOME, and
+// CliTest::Run, which runs `coffer ARGS...` with captured stdin/stdout/stderr.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "api/testing/fake_server.h"
+#include "base/json.h"
+
+namespace coffer::cli {
+
+class FakeVault {
+ public:
+  FakeVault();
+  std::string address() const { return server_->address(); }
+  std::vector<api::testing::FakeRequest> requests() const { return server_->requests(); }
+  void ClearRequests() { server_->ClearRequests(); }
+  // The last request for method and path (e.g. "PUT", "/v1/secret/data/foo").
+  std::optional<api::testing::FakeRequest> Last(const std::string& method,
+                                                const std::string& path) const;
+  void SetSealed(bool sealed);
+
+ private:
+  api::testing::FakeReply Handle(const api::testing::FakeRequest& req);
+  api::testing::FakeReply HandleKv(const api::testing::FakeRequest& req, const std::string& p);
+
+  std::mutex mu_;
+  bool sealed_ = false;
+  std::map<std::string, Json> kv2_;  // key → data
+  std::map<std::string, int> versions_;
+  std::map<std::string, Json> kv1_;
+  std::map<std::string, std::string> policies_;
+  std::unique_ptr<api::testing::FakeServer> server_;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Runs the CLI; out_ and err_ hold what it printed.
+  int Run(std::vector<std::string> args, const std::string& stdin_text = "");
+  Json OutJson() const;  // out_ parsed as JSON (null when it is not)
+
+  FakeVault vault_;
+  std::string home_;
+  std::string out_, err_;
+};
+
+}  // namespace coffer::cli
