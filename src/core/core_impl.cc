@@ -96,8 +96,8 @@ Result<InitResult> CoreImpl::Initialize(const InitParams& params) {
   if (initialized) return Err(InvalidArgument("Vault is already initialized"));
   if (!params.pgp_keys.empty() || !params.root_token_pgp_key.empty())
     return Err(InvalidArgument("pgp_keys are not supported yet"));
-  if (params.recovery_shares != 0 || params.recovery_threshold != 0)
-    return Err(InvalidArgument("recovery keys are only supported by auto-unseal seals"));
+  // recovery_shares/threshold only apply to auto-unseal seals; the vault CLI always sends
+  // them, and Vault ignores them for Shamir, so do we.
   int n = params.secret_shares, t = params.secret_threshold;
   if (n < 1) return Err(InvalidArgument("shares must be at least one"));
   if (t < 1) return Err(InvalidArgument("threshold must be at least one"));

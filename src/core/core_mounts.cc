@@ -298,7 +298,9 @@ Status CoreImpl::TuneMount(const std::string& table, const std::string& path_in,
     return InvalidArgument("given TTL of " + std::to_string(e.config.max_lease_ttl.count()) +
                            " seconds is greater than current mount/system default of " +
                            std::to_string(options_.max_lease_ttl.count()) + " seconds");
-  if (eff_def > eff_max)
+  // Only explicitly configured values are compared: an unset default falls back to
+  // min(system default, mount max) when used, as in Vault.
+  if (e.config.default_lease_ttl.count() > 0 && eff_def > eff_max)
     return InvalidArgument("default lease TTL cannot be greater than max lease TTL");
   if (tune.contains("description") && tune["description"].is_string())
     e.description = tune["description"].get<std::string>();

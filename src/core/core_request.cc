@@ -142,6 +142,7 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
   auto resp = mount->backend->HandleRequest(req);
   req.path = full_path;
   if (!resp) return resp;
+  if (mount->entry.type == "system") resp->data_at_top_level = true;
   if (resp->auth && mount->entry.table == "auth" && mount->entry.type != "token") {
     COFFER_RETURN_IF_ERROR(
         IssueToken(*resp->auth, req, nullptr, mount->entry.accessor, mount->entry.config));
@@ -168,6 +169,9 @@ Status CoreImpl::IssueToken(Auth& auth, const Request& req, const TokenEntry* pa
   p.mount_accessor = mount_accessor;
   p.entity_id = auth.entity_id;
   p.internal_data = auth.internal_data;
+  // tokenutil keeps these auth-method settings with the login's internal data.
+  if (auth.internal_data.is_object())
+    p.no_default_policy = auth.internal_data.value("token_no_default_policy", false);
   p.orphan = parent == nullptr;
   p.type = auth.token_type;
   if (cfg.token_type == "batch" || cfg.token_type == "default-batch") p.type = TokenType::kBatch;

@@ -115,6 +115,9 @@ struct Response {
   std::optional<std::string> raw_body;
   std::string raw_content_type;
   std::map<std::string, std::string> headers;
+  // Vault also repeats the data of sys/ responses at the top level of the envelope (e.g.
+  // sys/mounts, sys/policy, sys/capabilities-self); Core sets this for the system mount.
+  bool data_at_top_level = false;
 
   static Response WithData(Json d) {
     Response r;

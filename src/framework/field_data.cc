@@ -33,6 +33,10 @@ Json FieldData::Zero(const FieldSchema& s) const {
 }
 
 Result<Json> FieldData::Convert(const FieldSchema& s, const Json& v) const {
+  if (v.is_null()) {  // JSON null is the type's zero value, as Go's decoding gives
+    FieldSchema no_default(s.type);
+    return Zero(no_default);
+  }
   switch (s.type) {
     case FieldType::kString:
     case FieldType::kNameString:

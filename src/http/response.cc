@@ -168,6 +168,13 @@ Json Envelope(const core::Request& req, const core::Response& resp) {
   }
   if (!resp.warnings.empty()) j["warnings"] = resp.warnings;
   if (resp.auth) j["auth"] = RenderAuth(*resp.auth);
+  // Vault's HTTPSysInjector: sys/ data is repeated at the top level; where a key clashes
+  // the envelope's own field wins (Go's decoder keeps the last of duplicate keys).
+  if (resp.data_at_top_level && resp.data.is_object()) {
+    for (auto it = resp.data.begin(); it != resp.data.end(); ++it) {
+      if (!j.contains(it.key())) j[it.key()] = it.value();
+    }
+  }
   return j;
 }
 

@@ -34,7 +34,9 @@ HttpResponse ErrorResponse(const Status& status);
 
 // Vault's response envelope: request_id, lease_id, renewable, lease_duration, data,
 // wrap_info, warnings, auth, mount_type. When resp.wrap_info is set only wrap_info is
-// filled in (everything else empty or null), as Vault returns wrapped responses.
+// filled in (everything else empty or null), as Vault returns wrapped responses. With
+// resp.data_at_top_level (sys/ responses) the data's keys are also copied to the top
+// level, except where they would replace an envelope field.
 Json Envelope(const core::Request& req, const core::Response& resp);
 
 // The HTTP answer to a logical request:

@@ -224,6 +224,21 @@ TEST(EnvelopeTest, EmptyReadsAndListsAre404) {
   EXPECT_EQ(BodyJson(keys)["data"], (Json{{"keys", {"a"}}}));
 }
 
+TEST(EnvelopeTest, SysDataAtTopLevel) {
+  core::Response resp = core::Response::WithData(
+      Json{{"secret/", {{"type", "kv"}}}, {"data", "clash"}, {"request_id", "clash"}});
+  resp.data_at_top_level = true;
+  core::Request req = ReqFor(Operation::kRead);
+  Json j = BodyJson(RenderLogical(req, resp));
+  EXPECT_EQ(j["secret/"], (Json{{"type", "kv"}}));
+  EXPECT_EQ(j["request_id"], req.id);  // envelope fields win
+  EXPECT_EQ(j["data"]["secret/"], (Json{{"type", "kv"}}));
+  EXPECT_EQ(j["data"]["data"], "clash");
+
+  resp.data_at_top_level = false;
+  EXPECT_FALSE(BodyJson(RenderLogical(req, resp)).contains("secret/"));
+}
+
 TEST(EnvelopeTest, RawPassthrough) {
   core::Response text;
   text.http_status = 200;

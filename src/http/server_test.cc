@@ -56,7 +56,7 @@ TEST_F(ServerTest, ConnectionCloseIsHonoured) {
   auto r = c->RoundTrip(FormatRequest("GET", "/v1/sys/health", {{"Connection", "close"}}));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_TRUE(c->WaitForClose(2s));
+  EXPECT_TRUE(c->WaitForClose(5s));
 }
 
 enum class NodeState { kUninit, kSealed, kDrSecondary, kPerfStandby, kStandby, kActive };
@@ -162,7 +162,7 @@ TEST_F(ServerTest, BodyTooLargeIs413) {
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 413);
   EXPECT_EQ(big->json(), (Json{{"errors", {"http: request body too large"}}}));
-  EXPECT_TRUE(c->WaitForClose(3s));
+  EXPECT_TRUE(c->WaitForClose(5s));
 
   // Chunked uploads are counted too.
   auto chunked = MustConnect();
@@ -181,7 +181,7 @@ TEST_F(ServerTest, MalformedRequestIs400) {
   auto r = c->RoundTrip("GET /v1/x HTTP/1.1\r\nBad Header\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  EXPECT_TRUE(c->WaitForClose(3s));
+  EXPECT_TRUE(c->WaitForClose(5s));
 }
 
 TEST_F(ServerTest, ExpectContinue) {
@@ -208,7 +208,7 @@ TEST_F(ServerTest, SlowLorisIsDisconnectedAfterHeaderTimeout) {
   auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(c->Send("GET /v1/sys/health HTTP/1.1\r\n"));
   bool closed = false;
-  while (std::chrono::steady_clock::now() - start < 5s) {
+  while (std::chrono::steady_clock::now() - start < 10s) {
     if (!c->Send("X-A: b\r\n") || c->WaitForClose(50ms)) {
       closed = true;
       break;
@@ -216,12 +216,12 @@ TEST_F(ServerTest, SlowLorisIsDisconnectedAfterHeaderTimeout) {
   }
   auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_TRUE(closed);
-  EXPECT_LT(elapsed, 2s);
+  EXPECT_LT(elapsed, 5s);  // generous: the machine may be loaded; unbounded would be 10 s
   EXPECT_GE(elapsed, 250ms);
 
   // A connection that never sends a byte is closed after the header timeout too.
   auto silent = MustConnect();
-  EXPECT_TRUE(silent->WaitForClose(2s));
+  EXPECT_TRUE(silent->WaitForClose(5s));
 }
 
 TEST_F(ServerTest, ZeroTimeoutsFallBackToMaxRequestDuration) {
@@ -232,10 +232,10 @@ TEST_F(ServerTest, ZeroTimeoutsFallBackToMaxRequestDuration) {
   Start({l});
   auto first = MustConnect();
   EXPECT_FALSE(first->WaitForClose(100ms));  // zero is not "expire at once"
-  EXPECT_TRUE(first->WaitForClose(2s));      // nor "never"
+  EXPECT_TRUE(first->WaitForClose(5s));      // nor "never"
   auto idle = MustConnect();
   ASSERT_EQ(idle->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
-  EXPECT_TRUE(idle->WaitForClose(2s));
+  EXPECT_TRUE(idle->WaitForClose(5s));
 }
 
 TEST_F(ServerTest, IdleKeepAliveUsesIdleTimeoutNotHeaderTimeout) {
@@ -256,7 +256,7 @@ TEST_F(ServerTest, IdleKeepAliveUsesIdleTimeoutNotHeaderTimeout) {
   Start({short_idle});
   auto d = MustConnect();
   ASSERT_EQ(d->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
-  EXPECT_TRUE(d->WaitForClose(2s));
+  EXPECT_TRUE(d->WaitForClose(5s));
 }
 
 TEST_F(ServerTest, SlowBodyIsCutOffAtMaxRequestDuration) {
@@ -267,14 +267,14 @@ TEST_F(ServerTest, SlowBodyIsCutOffAtMaxRequestDuration) {
   auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(c->Send("PUT /v1/secret/foo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"));
   bool closed = false;
-  while (std::chrono::steady_clock::now() - start < 5s) {
+  while (std::chrono::steady_clock::now() - start < 10s) {
     if (!c->Send("x") || c->WaitForClose(50ms)) {
       closed = true;
       break;
     }
   }
   EXPECT_TRUE(closed);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
 TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
@@ -291,7 +291,7 @@ TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
     server_->Stop();
     stopped = true;
   });
-  EXPECT_TRUE(idle->WaitForClose(2s));  // idle connections go at once
+  EXPECT_TRUE(idle->WaitForClose(5s));  // idle connections go at once
   std::this_thread::sleep_for(200ms);
   EXPECT_FALSE(stopped.load());                        // waiting for the request in flight
   EXPECT_EQ(TestConnection::Connect(port_), nullptr);  // no longer accepting
@@ -304,7 +304,7 @@ TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
   EXPECT_EQ(r->header("connection"), "close");
   stopper.join();
   EXPECT_TRUE(stopped.load());
-  EXPECT_TRUE(busy->WaitForClose(2s));
+  EXPECT_TRUE(busy->WaitForClose(5s));
 }
 
 TEST_F(ServerTest, FullWorkerQueueIs503) {
@@ -316,7 +316,7 @@ TEST_F(ServerTest, FullWorkerQueueIs503) {
   ASSERT_TRUE(a->Send(FormatRequest("GET", "/v1/secret/block")));
   ASSERT_TRUE(gate_.WaitEntered(1));
   ASSERT_TRUE(b->Send(FormatRequest("GET", "/v1/secret/block")));  // waits in the queue
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(500ms);
   auto busy = c->RoundTrip(FormatRequest("GET", "/v1/secret/other"));
   ASSERT_TRUE(busy);
   EXPECT_EQ(busy->status, 503);

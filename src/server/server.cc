@@ -45,6 +45,9 @@ http::ListenerOptions ToListenerOptions(const config::Listener& l) {
   o.tls_disable_client_certs = l.tls_disable_client_certs;
   o.max_request_size = l.max_request_size;
   o.max_request_duration = l.max_request_duration;
+  if (l.http_read_header_timeout.count() > 0) o.header_read_timeout = l.http_read_header_timeout;
+  if (l.http_idle_timeout.count() > 0) o.idle_timeout = l.http_idle_timeout;
+  o.unauthenticated_metrics_access = l.unauthenticated_metrics_access;
   return o;
 }
 
@@ -96,10 +99,10 @@ core::CoreOptions BaseCoreOptions(core::Registry& registry) {
   auth::RegisterBuiltins(registry);
   core::CoreOptions o;
   o.registry = &registry;
-  o.system_backend_factory = [](core::CoreImpl& c) { return engines::NewSystemBackend(c); };
-  o.token_backend_factory = [](core::CoreImpl& c) { return auth::NewTokenBackend(c); };
+  o.system_backend_factory = [](core::CoreImpl& c) { return engines::sys::NewSystemBackend(c); };
+  o.token_backend_factory = [](core::CoreImpl& c) { return auth::token::NewTokenBackend(c); };
   o.cubbyhole_destroyer = [](storage::Backend& view, const std::string& token) {
-    return engines::DestroyCubbyhole(view, token);
+    return engines::cubbyhole::DestroyCubbyhole(view, token);
   };
   return o;
 }
