@@ -322,13 +322,16 @@ Status CoreImpl::TuneMount(const std::string& table, const std::string& path_in,
   }
   if (tune.contains("token_type") && tune["token_type"].is_string())
     e.config.token_type = tune["token_type"].get<std::string>();
-  bool options_changed = false;
   if (tune.contains("options") && tune["options"].is_object()) {
+    // The sys backend sends the complete new option map (Vault's merge-and-delete rules
+    // are applied there), so it replaces the old one.
+    std::map<std::string, std::string> old_options = e.options;
+    e.options.clear();
     for (auto& [k, v] : tune["options"].items()) {
       std::string s = v.is_string() ? v.get<std::string>() : v.dump();
-      if (k == "version" && e.options.count("version") && s < e.options["version"])
-        return InvalidArgument("cannot downgrade mount from version " + e.options["version"]);
-      if (e.options[k] != s) options_changed = true;
+      if (k == "version" && old_options.count("version") && s < old_options["version"])
+        return InvalidArgument("cannot downgrade mount from version " + old_options["version"]);
+
       e.options[k] = s;
     }
   }
@@ -343,7 +346,6 @@ Status CoreImpl::TuneMount(const std::string& table, const std::string& path_in,
   auto routes = std::make_shared<RouteTable>(*current);
   std::replace(routes->mounts.begin(), routes->mounts.end(), mount, fresh);
   routes_.store(std::move(routes));
-  (void)options_changed;
   return Status::Ok();
 }
 

@@ -23,6 +23,35 @@ bool MatchesSpecial(const std::vector<std::string>& patterns, const std::string&
   return false;
 }
 
+// sys/ paths whose response data Vault also repeats at the top level of the envelope.
+bool LegacySysPath(const std::string& rel) {
+  static const char* const kExact[] = {"audit",
+                                       "auth",
+                                       "config/cors",
+                                       "capabilities",
+                                       "capabilities-self",
+                                       "capabilities-accessor",
+                                       "ha-status",
+                                       "key-status",
+                                       "mounts",
+                                       "policy",
+                                       "rekey/backup",
+                                       "rekey/recovery-key-backup",
+                                       "remount",
+                                       "rotate",
+                                       "wrapping/wrap",
+                                       "config/auditing/request-headers"};
+  static const char* const kPrefix[] = {
+      "audit/", "audit-hash/", "auth/", "mounts/", "policy/", "config/auditing/request-headers/"};
+  std::string p = rel;
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  for (const char* e : kExact)
+    if (p == e) return true;
+  for (const char* pre : kPrefix)
+    if (rel.rfind(pre, 0) == 0) return true;
+  return false;
+}
+
 TokenInfo InfoFromEntry(const TokenEntry& e) {
   TokenInfo t;
   t.id = e.id;
@@ -34,6 +63,7 @@ TokenInfo InfoFromEntry(const TokenEntry& e) {
   t.type = e.type;
   t.root = e.IsRoot();
   t.entity_id = e.entity_id;
+  t.cubbyhole_id = e.id_hash;
   return t;
 }
 
@@ -62,10 +92,10 @@ Result<bool> CoreImpl::AuthorizeSudo(Request& req, const std::string& path) {
 
 void CoreImpl::InstallRevokeHook() {
   tokens_->SetRevokeHook([this](const TokenEntry& e) {
-    if (!options_.cubbyhole_destroyer || e.id.empty()) return;
+    if (!options_.cubbyhole_destroyer || e.id_hash.empty()) return;
     auto mount = routes_.load()->ByPath("cubbyhole/");
     if (!mount) return;
-    Status st = options_.cubbyhole_destroyer(*mount->view, e.id);
+    Status st = options_.cubbyhole_destroyer(*mount->view, e.id_hash);
     if (!st.ok()) log::Warn("token", "failed to destroy cubbyhole", {{"error", st.message()}});
   });
 }
@@ -142,7 +172,7 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
   auto resp = mount->backend->HandleRequest(req);
   req.path = full_path;
   if (!resp) return resp;
-  if (mount->entry.type == "system") resp->data_at_top_level = true;
+  if (mount->entry.type == "system") resp->data_at_top_level = LegacySysPath(rel);
   if (resp->auth && mount->entry.table == "auth" && mount->entry.type != "token") {
     COFFER_RETURN_IF_ERROR(
         IssueToken(*resp->auth, req, nullptr, mount->entry.accessor, mount->entry.config));

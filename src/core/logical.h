@@ -77,6 +77,9 @@ struct TokenInfo {
   bool root = false;
   std::string parent_accessor;
   std::string entity_id;
+  // Stable per-token identifier for its cubbyhole (the token's storage hash); survives
+  // revocation by accessor, when the plaintext token is unknown.
+  std::string cubbyhole_id;
 };
 
 struct Request {

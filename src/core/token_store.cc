@@ -194,7 +194,8 @@ Result<TokenEntry> TokenStore::Create(const TokenCreateParams& params, const Tok
   if (e.explicit_max_ttl.count() > 0 && (cap.count() == 0 || e.explicit_max_ttl < cap))
     cap = e.explicit_max_ttl;
   if (e.period.count() > 0) {
-    ttl = e.period;
+    ttl = e.period;  // capped by the mount/system max, as Vault does
+    if (params.max_ttl.count() > 0 && ttl > params.max_ttl) ttl = params.max_ttl;
     cap = e.explicit_max_ttl;
   } else if (ttl.count() == 0 && !(e.IsRoot() && params.default_ttl.count() == 0)) {
     ttl = params.default_ttl;

@@ -10,6 +10,13 @@ namespace coffer::engines::cubbyhole {
 
 namespace {
 
+// Whose cubbyhole: Core's per-token cubbyhole id (the token's storage hash, also known when
+// the token is revoked by accessor), or the token itself when no token info is attached.
+const std::string& Owner(const core::Request& req) {
+  if (req.token && !req.token->cubbyhole_id.empty()) return req.token->cubbyhole_id;
+  return req.client_token;
+}
+
 using core::Operation;
 
 // "Nothing here": 404 with an empty error list, as Vault answers a read with no response.
@@ -51,7 +58,7 @@ class CubbyholeBackend final : public framework::Backend {
   // The storage key of the request's path in the requesting token's cubbyhole.
   static Result<std::string> Key(const core::Request& req) {
     if (req.client_token.empty()) return Err(InvalidArgument("client token empty"));
-    return CubbyholeFolder(req.client_token) + req.path;
+    return CubbyholeFolder(Owner(req)) + req.path;
   }
 
   Result<bool> Exists(core::Request& req) {
@@ -89,7 +96,7 @@ class CubbyholeBackend final : public framework::Backend {
 
   Result<core::Response> List(core::Request& req) {
     if (req.client_token.empty()) return Err(InvalidArgument("client token empty"));
-    std::string prefix = CubbyholeFolder(req.client_token) + Folder(req.path);
+    std::string prefix = CubbyholeFolder(Owner(req)) + Folder(req.path);
     COFFER_ASSIGN_OR_RETURN(auto keys, req.storage->List(prefix));
     return core::Response::ListResponse(std::move(keys));
   }
