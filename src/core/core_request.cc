@@ -194,7 +194,7 @@ Status CoreImpl::IssueToken(Auth& auth, const Request& req, const TokenEntry* pa
   p.ttl = auth.ttl;
   p.explicit_max_ttl = auth.explicit_max_ttl;
   p.period = auth.period;
-  p.renewable = auth.renewable || auth.period.count() > 0 || auth.ttl.count() >= 0;
+  p.renewable = auth.renewable || auth.period.count() > 0;
   p.path = req.mount_point + req.mount_path_remaining;
   p.mount_accessor = mount_accessor;
   p.entity_id = auth.entity_id;

@@ -77,6 +77,10 @@ def test_init_unseal_restart_keeps_data(production):
     c.sys.seal()
     assert c.sys.is_sealed() is True
     assert health(srv).status_code == 503
+    # No secret, token or key share in the server log.
+    log = srv.output()
+    for needle in [root, "s3cr3t-value"] + keys + result["keys_base64"]:
+        assert needle not in log
 
 
 def test_tls_floor_and_health_head(production):
