@@ -142,3 +142,27 @@ def test_error_envelopes_and_verbs(dev_server):
     r = api(dev_server, "PATCH", "secret/data/list/a", token="root", json={"data": {"b": 2}},
             headers={"Content-Type": "application/merge-patch+json"})
     assert r.status_code == 200
+
+
+def test_token_ttls_capped_by_system_and_mount_max(workdir):
+    from conftest import CofferServer, free_port
+    import os
+    port = free_port()
+    cfg = os.path.join(workdir, "ttl.hcl")
+    with open(cfg, "w") as f:
+        f.write('storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:%d"\n'
+                '  tls_disable = true\n}\ndisable_mlock = true\n'
+                'default_lease_ttl = "1h"\nmax_lease_ttl = "2h"\n' % port)
+    srv = CofferServer(["-config=" + cfg], "http://127.0.0.1:%d" % port, workdir).start()
+    try:
+        c = hvac.Client(url=srv.addr)
+        init = c.sys.initialize(secret_shares=1, secret_threshold=1)
+        c.sys.submit_unseal_key(init["keys"][0])
+        c.token = init["root_token"]
+        assert c.auth.token.create(policies=["default"], ttl="10h")["auth"]["lease_duration"] == 7200
+        assert c.auth.token.create(policies=["default"])["auth"]["lease_duration"] == 3600
+        c.sys.tune_auth_method("token", max_lease_ttl="30m")
+        assert c.auth.token.create(policies=["default"], ttl="10h")["auth"]["lease_duration"] == 1800
+        assert c.auth.token.create(policies=["default"])["auth"]["lease_duration"] == 1800
+    finally:
+        srv.stop()

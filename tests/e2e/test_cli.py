@@ -104,3 +104,16 @@ def test_operator_init_unseal_seal(production):
     srv.cli("operator", "seal", token=init["root_token"])
     r = srv.cli("status", check=False)
     assert r.returncode == 2
+
+
+def test_tls_flags(production):
+    srv = production.start()
+    env = {"COFFER_CACERT": ""}
+    r = srv.cli("status", "-format=json", "-ca-cert=" + production.tls["ca"], check=False, env=env)
+    assert json.loads(r.stdout)["initialized"] is False
+    r = srv.cli("status", "-format=json", "-tls-skip-verify", check=False,
+                env={"COFFER_CACERT": "", "VAULT_CACERT": ""})
+    assert json.loads(r.stdout)["initialized"] is False
+    # Without a CA the server's certificate is not trusted: an error, not an answer.
+    r = srv.cli("status", check=False, env={"COFFER_CACERT": "", "VAULT_CACERT": ""})
+    assert r.returncode == 1 and "certificate" in r.stderr.lower()
