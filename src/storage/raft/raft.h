@@ -1,0 +1,131 @@
+#pragma once
+// Raft: the deterministic consensus core, after etcd-io/raft's raft.go and node.go.
+// No I/O, no threads, no clock: the driver calls Tick() at a fixed interval, feeds
+// peer messages to Step(), and drains Ready batches:
+//
+//   while (raft.HasReady()) {
+//     Ready rd = raft.GetReady();
+//     persist rd.hard_state and rd.entries;  // durable before any message is sent
+//     send rd.messages; apply rd.committed_entries;
+//     raft.Advance(rd);
+//   }
+//
+// Not thread-safe: one driver owns a Raft instance. See README.md for what is missing.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "storage/raft/log.h"
+#include "storage/raft/types.h"
+
+namespace coffer::storage::raft {
+
+struct Config {
+  uint64_t id = kNone;
+  std::vector<uint64_t> peers;  // all voters, including id
+  int election_tick = 10;       // followers campaign after [election_tick, 2*election_tick)
+  int heartbeat_tick = 1;
+  bool pre_vote = false;             // campaign with a pre-vote round that does not bump the term
+  bool check_quorum = false;         // leader steps down without a quorum of recent contacts
+  uint64_t seed = 0;                 // for the default PRNG when `random` is empty
+  std::function<uint64_t()> random;  // injected randomness (election timeouts)
+  const LogStorage* storage = nullptr;  // required; must outlive the Raft
+};
+
+struct Ready {
+  std::optional<HardState> hard_state;   // set only when changed since the last Ready
+  std::vector<Entry> entries;            // to append to stable storage
+  std::vector<Entry> committed_entries;  // to apply, in order
+  std::vector<Message> messages;         // to send after entries are persisted
+};
+
+enum class StateType { kFollower, kPreCandidate, kCandidate, kLeader };
+
+// The leader's view of one follower.
+struct Progress {
+  uint64_t match = 0;
+  uint64_t next = 1;
+  bool replicate = false;   // false: probing, one MsgApp in flight at a time
+  bool probe_sent = false;  // probing and a MsgApp is outstanding
+  bool recent_active = false;
+};
+
+class Raft {
+ public:
+  explicit Raft(const Config& config);
+
+  // Advances logical time by one tick.
+  void Tick();
+  // Handles a message from a peer (or a local MsgProp).
+  void Step(const Message& m);
+  // Appends `data` to the log if this node is the leader; Unavailable otherwise.
+  Status Propose(std::string data);
+  // Starts an election now (as after an election timeout).
+  void Campaign();
+
+  bool HasReady() const;
+  // The next batch; call Advance(rd) with it before the next GetReady().
+  Ready GetReady();
+  void Advance(const Ready& rd);
+
+  uint64_t id() const { return id_; }
+  uint64_t term() const { return term_; }
+  uint64_t vote() const { return vote_; }
+  uint64_t leader() const { return lead_; }
+  StateType state() const { return state_; }
+  const RaftLog& log() const { return log_; }
+  const Progress* progress(uint64_t peer) const;
+
+ private:
+  HardState CurrentHardState() const { return {term_, vote_, log_.committed()}; }
+  size_t Quorum() const { return prs_.size() / 2 + 1; }
+  void Send(Message m);
+  void ResetRandomizedTimeout();
+  void Reset(uint64_t term);
+  void BecomeFollower(uint64_t term, uint64_t lead);
+  void BecomePreCandidate();
+  void BecomeCandidate();
+  void BecomeLeader();
+  void StartCampaign(bool pre);
+  void StepLeader(const Message& m);
+  void StepCandidate(const Message& m);
+  void StepFollower(const Message& m);
+  void HandleVoteRequest(const Message& m);
+  void HandleAppend(const Message& m);
+  void HandleHeartbeat(const Message& m);
+  void HandleAppendResponse(const Message& m, Progress& pr);
+  void AppendEntries(std::vector<Entry> entries);
+  void SendAppend(uint64_t to);
+  void BroadcastAppend();
+  void BroadcastHeartbeat();
+  bool MaybeCommit();
+  bool QuorumActive();
+
+  const uint64_t id_;
+  const int election_tick_;
+  const int heartbeat_tick_;
+  const bool pre_vote_;
+  const bool check_quorum_;
+  std::function<uint64_t()> random_;
+  uint64_t prng_state_;
+
+  RaftLog log_;
+  StateType state_ = StateType::kFollower;
+  uint64_t term_ = 0;
+  uint64_t vote_ = kNone;
+  uint64_t lead_ = kNone;
+  std::map<uint64_t, Progress> prs_;  // every voter, including this node
+  std::map<uint64_t, bool> votes_;    // granted (true) or rejected, this campaign
+  int election_elapsed_ = 0;
+  int heartbeat_elapsed_ = 0;
+  int randomized_election_timeout_ = 0;
+  std::vector<Message> msgs_;
+  HardState prev_hard_state_;
+};
+
+}  // namespace coffer::storage::raft
