@@ -1,0 +1,301 @@
+#include "storage/raft/wal.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace coffer::storage::raft {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = ::testing::TempDir() + "wal_test.XXXXXX";
+    path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
+    EXPECT_FALSE(path_.empty());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<Entry> MakeEntries(uint64_t lo, uint64_t hi, uint64_t term, size_t size = 20) {
+  std::vector<Entry> out;
+  for (uint64_t i = lo; i < hi; ++i) {
+    std::string data = "entry-" + std::to_string(i) + "-term-" + std::to_string(term);
+    data.resize(std::max(size, data.size()), static_cast<char>('a' + i % 26));
+    out.push_back(Entry{term, i, i % 7 == 0 ? EntryType::kConfigChange : EntryType::kNormal,
+                        std::move(data)});
+  }
+  return out;
+}
+
+std::unique_ptr<Wal> OpenOrDie(const std::string& dir, WalOptions options = {}) {
+  auto wal = Wal::Open(dir, options);
+  EXPECT_TRUE(wal.has_value()) << wal.error().ToString();
+  return wal ? std::move(*wal) : nullptr;
+}
+
+std::vector<std::string> Segments(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteAll(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+}
+
+TEST(Crc32cTest, KnownVectors) {
+  EXPECT_EQ(Crc32c(""), 0u);
+  EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
+  EXPECT_EQ(Crc32c(std::string(32, '\0')), 0x8A9136AAu);  // RFC 3720 B.4
+}
+
+TEST(WalTest, EmptyDirectoryOpensEmpty) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/new";  // created by Open
+  auto wal = OpenOrDie(dir);
+  ASSERT_NE(wal, nullptr);
+  EXPECT_EQ(wal->LastIndex(), 0u);
+  EXPECT_EQ(wal->Term(0), 0u);
+  EXPECT_EQ(wal->InitialHardState(), HardState{});
+  EXPECT_TRUE(wal->Entries(1, 1).empty());
+  wal.reset();
+  wal = OpenOrDie(dir);
+  EXPECT_EQ(wal->LastIndex(), 0u);
+  EXPECT_EQ(wal->segment_count(), 1u);
+}
+
+TEST(WalTest, RoundTripAcrossSegments) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 512};
+  std::vector<Entry> all;
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    for (uint64_t lo = 1; lo <= 100; lo += 10) {
+      auto batch = MakeEntries(lo, lo + 10, 1 + lo / 30);
+      ASSERT_TRUE(wal->Append(batch).ok());
+      all.insert(all.end(), batch.begin(), batch.end());
+    }
+    ASSERT_TRUE(wal->Sync().ok());
+    EXPECT_GT(wal->segment_count(), 3u);
+    EXPECT_EQ(wal->Entries(1, 101), all);
+  }
+  auto wal = OpenOrDie(tmp.path(), options);
+  EXPECT_GT(wal->segment_count(), 3u);
+  ASSERT_EQ(wal->LastIndex(), 100u);
+  EXPECT_EQ(wal->Entries(1, 101), all);
+  EXPECT_EQ(wal->Term(100), all.back().term);
+  EXPECT_EQ(wal->Entries(40, 43), std::vector<Entry>(all.begin() + 39, all.begin() + 42));
+  // Appending after a reopen continues the same log.
+  ASSERT_TRUE(wal->Append(MakeEntries(101, 103, 9)).ok());
+  ASSERT_TRUE(wal->Sync().ok());
+  wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->LastIndex(), 102u);
+  EXPECT_EQ(wal->Term(102), 9u);
+  RaftLog log(*wal);
+  EXPECT_EQ(log.LastIndex(), 102u);
+  EXPECT_EQ(log.LastTerm(), 9u);
+}
+
+TEST(WalTest, HardStatePersists) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 128};
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_TRUE(wal->SetHardState({1, 2, 0}).ok());
+    ASSERT_TRUE(wal->Append(MakeEntries(1, 6, 1)).ok());
+    ASSERT_TRUE(wal->SetHardState({3, 1, 4}).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  auto wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->InitialHardState(), (HardState{3, 1, 4}));
+  EXPECT_EQ(wal->LastIndex(), 5u);
+  RaftLog log(*wal);
+  EXPECT_EQ(log.committed(), 4u);
+}
+
+TEST(WalTest, ConflictTruncationPersists) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 300};
+  std::vector<Entry> want = MakeEntries(1, 6, 1);
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_TRUE(wal->Append(MakeEntries(1, 11, 1)).ok());
+    ASSERT_TRUE(wal->Append(MakeEntries(6, 8, 2)).ok());  // drops 6..10
+    auto tail = MakeEntries(6, 8, 2);
+    want.insert(want.end(), tail.begin(), tail.end());
+    ASSERT_EQ(wal->LastIndex(), 7u);
+    EXPECT_EQ(wal->Entries(1, 8), want);
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  auto wal = OpenOrDie(tmp.path(), options);
+  ASSERT_EQ(wal->LastIndex(), 7u);
+  EXPECT_EQ(wal->Entries(1, 8), want);
+  // Truncate again after the reopen, back into an earlier segment.
+  ASSERT_TRUE(wal->Append(MakeEntries(2, 4, 3)).ok());
+  ASSERT_TRUE(wal->Sync().ok());
+  want.resize(1);
+  auto tail = MakeEntries(2, 4, 3);
+  want.insert(want.end(), tail.begin(), tail.end());
+  wal = OpenOrDie(tmp.path(), options);
+  ASSERT_EQ(wal->LastIndex(), 3u);
+  EXPECT_EQ(wal->Entries(1, 4), want);
+}
+
+TEST(WalTest, RejectsGapsAndNonContiguousEntries) {
+  TempDir tmp;
+  auto wal = OpenOrDie(tmp.path());
+  EXPECT_EQ(wal->Append(MakeEntries(2, 3, 1)).code(), StatusCode::kInvalidArgument);
+  auto entries = MakeEntries(1, 4, 1);
+  entries[2].index = 5;
+  EXPECT_EQ(wal->Append(entries).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(wal->LastIndex(), 0u);
+}
+
+// Writes entries 1..5 into one segment and returns (segment path, size of record 5).
+std::pair<std::string, size_t> WriteFiveEntries(const std::string& dir) {
+  auto wal = OpenOrDie(dir);
+  EXPECT_TRUE(wal->SetHardState({1, 1, 3}).ok());
+  EXPECT_TRUE(wal->Append(MakeEntries(1, 5, 1)).ok());
+  EXPECT_TRUE(wal->Sync().ok());
+  size_t before = fs::file_size(Segments(dir).at(0));
+  EXPECT_TRUE(wal->Append(MakeEntries(5, 6, 1)).ok());
+  EXPECT_TRUE(wal->Sync().ok());
+  std::string path = Segments(dir).at(0);
+  return {path, fs::file_size(path) - before};
+}
+
+TEST(WalTest, TornTailRecoversCompleteRecords) {
+  TempDir tmp;
+  auto [path, record_size] = WriteFiveEntries(tmp.path());
+  const std::string original = ReadAll(path);
+  for (size_t cut = 1; cut <= record_size; ++cut) {
+    SCOPED_TRACE("cut " + std::to_string(cut));
+    WriteAll(path, original.substr(0, original.size() - cut));
+    auto wal = OpenOrDie(tmp.path());
+    ASSERT_NE(wal, nullptr);
+    EXPECT_EQ(wal->LastIndex(), 4u);
+    EXPECT_EQ(wal->Entries(1, 5), MakeEntries(1, 5, 1));
+    EXPECT_EQ(wal->InitialHardState(), (HardState{1, 1, 3}));
+    EXPECT_EQ(fs::file_size(path), original.size() - record_size);  // tail truncated
+    // The log continues cleanly after the truncated tail.
+    ASSERT_TRUE(wal->Append(MakeEntries(5, 6, 2)).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+    wal = OpenOrDie(tmp.path());
+    EXPECT_EQ(wal->LastIndex(), 5u);
+    EXPECT_EQ(wal->Term(5), 2u);
+  }
+}
+
+TEST(WalTest, FlippedByteInLastRecordDropsOnlyIt) {
+  TempDir tmp;
+  auto [path, record_size] = WriteFiveEntries(tmp.path());
+  const std::string original = ReadAll(path);
+  for (size_t pos = original.size() - record_size; pos < original.size(); ++pos) {
+    SCOPED_TRACE("pos " + std::to_string(pos));
+    std::string damaged = original;
+    damaged[pos] = static_cast<char>(damaged[pos] ^ 0x40);
+    WriteAll(path, damaged);
+    auto wal = OpenOrDie(tmp.path());
+    ASSERT_NE(wal, nullptr);
+    EXPECT_EQ(wal->LastIndex(), 4u);
+    EXPECT_EQ(wal->Entries(1, 5), MakeEntries(1, 5, 1));
+  }
+}
+
+TEST(WalTest, CorruptionInEarlierSegmentIsAnError) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 256};
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_TRUE(wal->Append(MakeEntries(1, 40, 1)).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+    ASSERT_GE(wal->segment_count(), 3u);
+  }
+  std::string middle = Segments(tmp.path()).at(1);
+  const std::string original = ReadAll(middle);
+  std::string damaged = original;
+  damaged[original.size() / 2] ^= 0x01;
+  WriteAll(middle, damaged);
+  auto wal = Wal::Open(tmp.path(), options);
+  ASSERT_FALSE(wal.has_value());
+  EXPECT_EQ(wal.error().code(), StatusCode::kCorruption);
+  // Reported at the damaged segment, not later as a gap in the next one.
+  EXPECT_NE(wal.error().message().find(middle), std::string::npos) << wal.error().ToString();
+
+  WriteAll(middle, original.substr(0, original.size() - 3));  // torn, but not last
+  wal = Wal::Open(tmp.path(), options);
+  ASSERT_FALSE(wal.has_value());
+  EXPECT_EQ(wal.error().code(), StatusCode::kCorruption);
+  EXPECT_NE(wal.error().message().find("short record"), std::string::npos)
+      << wal.error().ToString();
+
+  fs::remove(middle);  // a missing segment is lost data too
+  wal = Wal::Open(tmp.path(), options);
+  ASSERT_FALSE(wal.has_value());
+  EXPECT_EQ(wal.error().code(), StatusCode::kCorruption);
+}
+
+TEST(WalTest, UnknownVersionIsAnError) {
+  TempDir tmp;
+  OpenOrDie(tmp.path()).reset();
+  std::string path = Segments(tmp.path()).at(0);
+  std::string data = ReadAll(path);
+  data[4] = 2;
+  WriteAll(path, data);
+  auto wal = Wal::Open(tmp.path());
+  ASSERT_FALSE(wal.has_value());
+  EXPECT_EQ(wal.error().code(), StatusCode::kCorruption);
+}
+
+TEST(WalTest, UnfinishedSegmentCreationIsIgnored) {
+  TempDir tmp;
+  {
+    auto wal = OpenOrDie(tmp.path());
+    ASSERT_TRUE(wal->Append(MakeEntries(1, 3, 1)).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  // A crash between creating the temporary file and renaming it.
+  std::string stale = tmp.path() + "/wal-0000000000000002.log.tmp";
+  WriteAll(stale, "CW");
+  auto wal = OpenOrDie(tmp.path());
+  EXPECT_EQ(wal->LastIndex(), 2u);
+  EXPECT_EQ(wal->segment_count(), 1u);
+  EXPECT_FALSE(fs::exists(stale));
+}
+
+TEST(WalTest, LargeEntries) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 3u << 19};  // 1.5 MiB: about one entry per segment
+  auto entries = MakeEntries(1, 5, 1, 1u << 20);
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_TRUE(wal->Append(entries).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  auto wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->segment_count(), 4u);
+  ASSERT_EQ(wal->LastIndex(), 4u);
+  EXPECT_EQ(wal->Entries(1, 5), entries);
+}
+
+}  // namespace
+}  // namespace coffer::storage::raft
