@@ -33,11 +33,13 @@ void MemoryStorage::Append(const std::vector<Entry>& entries) {
   entries_.insert(entries_.end(), entries.begin(), entries.end());
 }
 
-RaftLog::RaftLog(const LogStorage& storage)
+RaftLog::RaftLog(const LogStorage& storage, uint64_t applied)
     : storage_(storage),
       offset_(storage.LastIndex() + 1),
       committed_(std::min(storage.InitialHardState().commit, storage.LastIndex())),
-      applied_(0) {}
+      applied_(applied) {
+  if (applied_ > committed_) Fatal("applied past the persisted commit", applied_, committed_);
+}
 
 uint64_t RaftLog::LastIndex() const {
   if (!unstable_.empty()) return unstable_.back().index;

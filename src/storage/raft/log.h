@@ -48,7 +48,10 @@ class MemoryStorage : public LogStorage {
 
 class RaftLog {
  public:
-  explicit RaftLog(const LogStorage& storage);
+  // `applied` is the state machine's last applied index on restart (0 on a fresh node);
+  // it must not exceed the persisted commit index (the driver applies only what it
+  // persisted as committed), else we abort.
+  explicit RaftLog(const LogStorage& storage, uint64_t applied = 0);
 
   uint64_t LastIndex() const;
   uint64_t LastTerm() const { return Term(LastIndex()); }

@@ -51,7 +51,7 @@ Raft::Raft(const Config& config)
       check_quorum_(config.check_quorum),
       random_(config.random),
       prng_state_(config.seed ^ (config.id * 0x2545f4914f6cdd1dULL)),
-      log_(*config.storage) {
+      log_(*config.storage, config.applied) {
   for (uint64_t p : config.peers) prs_[p] = Progress{};
   HardState hs = config.storage->InitialHardState();
   term_ = hs.term;

@@ -35,6 +35,9 @@ struct Config {
   uint64_t seed = 0;                 // for the default PRNG when `random` is empty
   std::function<uint64_t()> random;  // injected randomness (election timeouts)
   const LogStorage* storage = nullptr;  // required; must outlive the Raft
+  // The state machine's last applied index, read by the driver on restart: committed
+  // entries up to it are not delivered again. At most the persisted commit index.
+  uint64_t applied = 0;
 };
 
 struct Ready {

@@ -366,5 +366,43 @@ TEST(RaftTest, MinorityPartitionCannotCommit) {
   }
 }
 
+TEST(RaftTest, RestartWithAppliedIndexDeliversOnlyLaterCommittedEntries) {
+  MemoryStorage storage;
+  std::vector<Entry> log;
+  for (uint64_t i = 1; i <= 4; ++i)
+    log.push_back(Entry{1, i, EntryType::kNormal, std::to_string(i)});
+  storage.Append(log);
+  storage.SetHardState(HardState{1, 1, 3});
+  struct Case {
+    uint64_t applied;
+    std::vector<uint64_t> want;  // indexes of the first Ready's committed entries
+  };
+  for (const Case& c : std::vector<Case>{{0, {1, 2, 3}}, {1, {2, 3}}, {2, {3}}, {3, {}}}) {
+    Config config = ThreeNodeConfig(storage);
+    config.applied = c.applied;
+    Raft r(config);
+    EXPECT_EQ(r.log().applied(), c.applied);
+    EXPECT_EQ(r.log().committed(), 3u);
+    std::vector<uint64_t> got;
+    if (r.HasReady()) {
+      Ready rd = r.GetReady();
+      EXPECT_FALSE(rd.hard_state.has_value()) << "applied " << c.applied;
+      for (const Entry& e : rd.committed_entries) got.push_back(e.index);
+      r.Advance(rd);
+    }
+    EXPECT_EQ(got, c.want) << "applied " << c.applied;
+    EXPECT_FALSE(r.HasReady()) << "applied " << c.applied;
+    // Entry 4 commits later (a heartbeat from the leader): only it is delivered.
+    Message hb = Msg(MessageType::kMsgHeartbeat, 2, 1, 0);
+    hb.commit = 4;
+    r.Step(hb);
+    Ready rd = r.GetReady();
+    ASSERT_EQ(rd.committed_entries.size(), 1u) << "applied " << c.applied;
+    EXPECT_EQ(rd.committed_entries[0].index, 4u);
+    r.Advance(rd);
+    EXPECT_EQ(r.log().applied(), 4u);
+  }
+}
+
 }  // namespace
 }  // namespace coffer::storage::raft

@@ -1,8 +1,14 @@
 // A deterministic network simulator: N Raft nodes driven through their Ready loop by a
 // seeded PRNG that loses, duplicates and reorders messages, partitions and heals the
-// network, and restarts nodes from their persisted state. Safety is checked after every
-// step; a failure names its seed, and RAFT_SIM_SEED=<seed> replays only that one;
-// RAFT_SIM_SEEDS=<n> runs seeds [0, n) instead of [0, 300).
+// network, and crashes nodes. A node's durable state is its MemoryStorage (what the driver
+// persisted and synced for a Ready) and its state machine (the applied entries, durable
+// with their index). A crash loses everything else: it may strike between Readies, before
+// a Ready is synced (only a prefix of its writes survives, in the order the driver writes
+// them: entries, then the hard state, and none of its messages are sent), or after the
+// sync but before the Ready's committed entries are all applied (the restart resumes
+// from Config::applied). Safety is checked after every step; a failure names its seed,
+// and RAFT_SIM_SEED=<seed> replays only that one; RAFT_SIM_SEEDS=<n> runs seeds [0, n)
+// instead of [0, 300).
 
 #include <gtest/gtest.h>
 
@@ -53,9 +59,9 @@ class Simulator {
     } else if (r < 96) {
       group_.assign(nodes_.size(), 0);
     } else if (chaos && r < 97) {
-      size_t i = Rand(nodes_.size());
-      nodes_[i].applied.clear();
-      Start(i);  // crash: the Raft restarts from what it persisted
+      // A crash now, or at a crash point in the node's next Ready.
+      Node& n = nodes_[Rand(nodes_.size())];
+      if (n.crash == CrashPoint::kNone) n.crash = static_cast<CrashPoint>(Rand(3));
     }
     DrainAndCheck();
     ++steps_;
@@ -79,6 +85,8 @@ class Simulator {
         all_have = all_have && std::any_of(n.applied.begin(), n.applied.end(),
                                            [&](const Entry& e) { return e.data == marker; });
       }
+      // Every node applied the marker, so (applying in order) every entry acknowledged
+      // before it: none was lost to a crash.
       if (all_have) return true;
       for (auto& n : nodes_) {
         // (Re)proposed now and then: a leader may lose an uncommitted proposal.
@@ -107,13 +115,22 @@ class Simulator {
     return os.str();
   }
   size_t committed() const { return committed_.size(); }
+  int crashes() const { return crashes_; }
 
  private:
+  enum class CrashPoint {
+    kNow,          // between two Readies
+    kBeforeSync,   // before a Ready's writes are synced: only a prefix survives
+    kBeforeApply,  // after the sync, with some of the committed entries unapplied
+    kNone,
+  };
+
   struct Node {
-    std::unique_ptr<MemoryStorage> storage;
+    std::unique_ptr<MemoryStorage> storage;  // durable: the synced writes
     std::unique_ptr<Raft> raft;
-    std::vector<Entry> applied;
+    std::vector<Entry> applied;  // the state machine, durable with its applied index
     bool was_leader = false;
+    CrashPoint crash = CrashPoint::kNone;  // armed crash point
   };
 
   uint64_t Rand(uint64_t n) { return rng_() % n; }
@@ -126,8 +143,17 @@ class Simulator {
     c.check_quorum = opts_.check_quorum;
     c.random = [this] { return rng_(); };
     c.storage = nodes_[i].storage.get();
+    c.applied = nodes_[i].applied.size();  // the driver reads it from the state machine
     nodes_[i].raft = std::make_unique<Raft>(c);
     nodes_[i].was_leader = false;
+    nodes_[i].crash = CrashPoint::kNone;
+  }
+
+  // The Raft loses its volatile state and restarts from the durable state.
+  void Crash(size_t i) {
+    ++crashes_;
+    Start(i);
+    CheckDurable();
   }
 
   void DeliverOne(bool chaos) {
@@ -144,11 +170,34 @@ class Simulator {
   }
 
   void DrainAndCheck() {
-    for (auto& n : nodes_) {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      Node& n = nodes_[i];
+      if (n.crash == CrashPoint::kNow) Crash(i);
       while (n.raft->HasReady() && failure_.empty()) {
         Ready rd = n.raft->GetReady();
+        if (n.crash == CrashPoint::kBeforeSync) {
+          // The driver writes the entries, then the hard state; a torn tail leaves a
+          // prefix of those writes (possibly all of them: the crash came after the sync
+          // but before any message went out).
+          size_t keep = Rand(rd.entries.size() + 1);
+          n.storage->Append(std::vector<Entry>(rd.entries.begin(), rd.entries.begin() + keep));
+          if (keep == rd.entries.size() && rd.hard_state && Rand(2) == 0) {
+            n.storage->SetHardState(*rd.hard_state);
+          }
+          Crash(i);  // the restarted node may have a Ready (entries to re-apply)
+          continue;
+        }
         if (rd.hard_state) n.storage->SetHardState(*rd.hard_state);
         n.storage->Append(rd.entries);
+        if (n.crash == CrashPoint::kBeforeApply) {
+          if (Rand(2) == 0) {
+            for (Message& m : rd.messages) in_flight_.push_back(std::move(m));
+          }
+          size_t apply = Rand(rd.committed_entries.size() + 1);
+          for (size_t k = 0; k < apply; ++k) Apply(n, rd.committed_entries[k]);
+          Crash(i);  // the restarted node may have a Ready (entries to re-apply)
+          continue;
+        }
         for (const Entry& e : rd.committed_entries) Apply(n, e);
         for (Message& m : rd.messages) in_flight_.push_back(std::move(m));
         n.raft->Advance(rd);
@@ -156,7 +205,28 @@ class Simulator {
     }
     if (in_flight_.size() > 2000) in_flight_.erase(in_flight_.begin(), in_flight_.begin() + 1000);
     CheckLeaders();
-    if (steps_ % 100 == 0) CheckLogs();
+    if (steps_ % 100 == 0) {
+      CheckLogs();
+      CheckDurable();
+    }
+  }
+
+  // No committed entry is ever lost: every entry any node applied (a leader reported it
+  // committed, so its proposal was acknowledged) is durable on a quorum of nodes, so any
+  // future leader holds it whatever crashes come.
+  void CheckDurable() {
+    for (size_t i = 1; i <= committed_.size() && failure_.empty(); ++i) {
+      size_t holders = 0;
+      for (const auto& n : nodes_) {
+        if (n.storage->LastIndex() >= i && n.storage->Entries(i, i + 1)[0] == committed_[i - 1]) {
+          ++holders;
+        }
+      }
+      if (holders < nodes_.size() / 2 + 1) {
+        Fail("committed entry " + std::to_string(i) + " is durable on only " +
+             std::to_string(holders) + " nodes");
+      }
+    }
   }
 
   // State machine safety: every node applies the same sequence; committed never changes.
@@ -246,6 +316,7 @@ class Simulator {
   std::vector<Entry> committed_;  // every entry any node applied, by index - 1
   int proposals_ = 0;
   int steps_ = 0;
+  int crashes_ = 0;
   std::string failure_;
 };
 
@@ -265,6 +336,7 @@ TEST(RaftSimTest, SafetyUnderLossReorderingPartitionsAndRestarts) {
     last = first + 1;
   }
   size_t total_committed = 0;
+  int total_crashes = 0;
   for (uint64_t seed = first; seed < last; ++seed) {
     Simulator sim(seed, OptionsForSeed(seed));
     bool ok = true;
@@ -272,10 +344,13 @@ TEST(RaftSimTest, SafetyUnderLossReorderingPartitionsAndRestarts) {
     if (ok) ok = sim.Converge();
     ASSERT_TRUE(ok) << sim.failure();
     total_committed += sim.committed();
+    total_crashes += sim.crashes();
   }
   // The schedules must make progress, or the safety checks above prove nothing.
   EXPECT_GT(total_committed, (last - first) * 5);
+  EXPECT_GT(total_crashes, static_cast<int>(last - first) * 5);
   RecordProperty("committed_entries", static_cast<int>(total_committed));
+  RecordProperty("crashes", total_crashes);
 }
 
 }  // namespace
