@@ -1,0 +1,160 @@
+#pragma once
+// Node: the driver loop that owns a Raft, its Wal and its StateMachine; RaftBackend: a
+// storage::Backend whose writes go through the Raft log.
+//
+// One loop thread owns the Raft: it ticks on a timer, takes proposals from a bounded
+// queue and incoming messages from Step(), and for each Ready follows the driver
+// contract of README.md: Wal::Append(entries), SetHardState, one Sync for the whole
+// Ready (group commit), then Transport::Send(messages), then StateMachine::Apply for the
+// committed entries, then Advance. A proposal completes when the entry at its index is
+// applied: Ok if that entry has the proposal's term, Unavailable if another term's entry
+// replaced it.
+//
+// Today only a single node is tested (peers == {id}: it campaigns at Open and is leader
+// at once); a Transport for the cluster port plugs in through NodeOptions::transport.
+//
+// Thread-safety: Propose, Step, IsLeader and Shutdown are safe for concurrent use.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "storage/backend.h"
+#include "storage/raft/fsm.h"
+#include "storage/raft/raft.h"
+#include "storage/raft/types.h"
+#include "storage/raft/wal.h"
+
+namespace coffer::storage::raft {
+
+// Delivers a Ready's messages to peers. Called on the loop thread after the Ready's
+// writes are durable; must not block for long (queue and return).
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual void Send(std::vector<Message> messages) = 0;
+};
+
+struct NodeOptions {
+  uint64_t id = 1;
+  std::vector<uint64_t> peers;  // all voters including id; empty means {id}
+  // One Raft tick; the server uses 100ms × performance_multiplier.
+  std::chrono::milliseconds tick_interval{100};
+  int election_tick = 10;
+  int heartbeat_tick = 1;
+  size_t wal_segment_bytes = 64u << 20;
+  size_t fsm_map_size = 1ull << 30;
+  // Proposals waiting for the loop; Propose blocks (up to its timeout) when full.
+  size_t max_queued_proposals = 4096;
+  // How long Propose waits for its entry to be applied.
+  std::chrono::milliseconds propose_timeout{10000};
+  // Skip the state machine's fsync on Apply. Safe: a crash may lose the last applies,
+  // and Raft delivers them again from the WAL (Config::applied).
+  bool fsm_no_sync = false;
+  // Tests only: skip the WAL's fdatasync as well. Data survives a process restart (it is
+  // in the page cache), not a machine crash.
+  bool unsafe_wal_no_sync = false;
+  Transport* transport = nullptr;  // required with more than one peer; must outlive the Node
+};
+
+class Node {
+ public:
+  // Opens the WAL in dir/wal and the state machine in dir/fsm, replays the log into a Raft
+  // (applied = the state machine's applied index) and starts the loop.
+  static Result<std::unique_ptr<Node>> Open(const std::string& dir, NodeOptions options);
+  ~Node();  // Shutdown()
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Appends `command` to the log and waits until it is applied. Unavailable when this
+  // node is not the leader, the entry was replaced by another term's, the node shuts
+  // down, or the timeout passes (then the command may still be applied later).
+  Status Propose(std::string command);
+  // Hands a message from a peer to the loop.
+  void Step(Message m);
+  bool IsLeader() const { return is_leader_.load(); }
+  // Stops the loop and fails every queued or unapplied proposal with Unavailable.
+  // Idempotent.
+  void Shutdown();
+
+  // Safe for concurrent reads; written only by the loop.
+  StateMachine& state_machine() { return *fsm_; }
+  // Ready batches whose writes were synced (one fdatasync each unless unsafe_wal_no_sync).
+  uint64_t sync_count() const { return sync_count_.load(); }
+  // Entries this process applied to the state machine (replays skipped by
+  // Config::applied are not counted).
+  uint64_t apply_count() const { return apply_count_.load(); }
+  // A sticky error from the WAL or the state machine that stopped the loop.
+  Status error() const;
+
+ private:
+  struct Proposal {
+    std::string command;
+    uint64_t index = 0;
+    uint64_t term = 0;
+    bool done = false;
+    Status status;
+  };
+  using ProposalPtr = std::shared_ptr<Proposal>;
+
+  Node(NodeOptions options, std::unique_ptr<Wal> wal, std::unique_ptr<StateMachine> fsm);
+  void Run();
+  Status HandleReadies();
+  void Complete(const ProposalPtr& p, Status status);  // requires mu_
+  void FailAll(const Status& status);                  // requires mu_
+
+  const NodeOptions options_;
+  std::unique_ptr<Wal> wal_;
+  std::unique_ptr<StateMachine> fsm_;
+  std::unique_ptr<Raft> raft_;               // loop thread only (and Open before it starts)
+  std::map<uint64_t, ProposalPtr> waiting_;  // by log index; loop thread only
+
+  mutable std::mutex mu_;
+  std::condition_variable loop_cv_;  // work for the loop
+  std::condition_variable done_cv_;  // a proposal completed or queue space freed
+  std::deque<ProposalPtr> queue_;    // guarded by mu_
+  std::vector<Message> inbox_;       // guarded by mu_
+  bool stopping_ = false;            // guarded by mu_
+  Status error_;                     // guarded by mu_
+
+  std::atomic<bool> is_leader_{false};
+  std::atomic<uint64_t> sync_count_{0};
+  std::atomic<uint64_t> apply_count_{0};
+  std::thread loop_;
+};
+
+// storage::Backend over a Node. Writes are validated, encoded with EncodeBatch and
+// proposed; they return once applied. Reads go to the local state machine, which holds
+// every write acknowledged by this node: linearizable for a single node. With more nodes
+// a leader must confirm it still leads (ReadIndex) before serving a read; not done yet.
+class RaftBackend : public Backend {
+ public:
+  static Result<std::unique_ptr<RaftBackend>> Open(const std::string& dir, NodeOptions options);
+  explicit RaftBackend(std::unique_ptr<Node> node) : node_(std::move(node)) {}
+
+  Result<std::optional<std::string>> Get(std::string_view key) override;
+  Status Put(std::string_view key, std::string_view value) override;
+  Status Delete(std::string_view key) override;
+  Result<std::vector<std::string>> List(std::string_view prefix) override;
+  Status Batch(std::span<const Op> ops) override;
+
+  Node& node() { return *node_; }
+
+ private:
+  std::unique_ptr<Node> node_;
+};
+
+}  // namespace coffer::storage::raft

@@ -1,0 +1,196 @@
+#include "storage/raft/node.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/testing.h"
+
+namespace coffer::storage::raft {
+namespace {
+
+using storage::BackendConformanceTest;
+
+// `wal_sync`: real fdatasyncs on the WAL; the state machine never syncs (Raft replays).
+NodeOptions TestOptions(bool wal_sync = false) {
+  NodeOptions opts;
+  opts.tick_interval = std::chrono::milliseconds(10);
+  opts.fsm_map_size = 1 << 20;  // small, so large values exercise map growth
+  opts.wal_segment_bytes = 1 << 20;
+  opts.propose_timeout = std::chrono::milliseconds(5000);
+  opts.fsm_no_sync = true;
+  opts.unsafe_wal_no_sync = !wal_sync;
+  return opts;
+}
+
+std::unique_ptr<RaftBackend> OpenOrDie(const std::string& dir, NodeOptions opts = TestOptions()) {
+  auto b = RaftBackend::Open(dir, std::move(opts));
+  EXPECT_TRUE(IsOk(b));
+  return b ? std::move(*b) : nullptr;
+}
+
+class RaftHarness : public BackendHarness {
+ public:
+  RaftHarness() : backend_(OpenOrDie(dir_.path())) {}
+  Backend& backend() override { return *backend_; }
+  bool Reopen() override {
+    backend_.reset();
+    backend_ = OpenOrDie(dir_.path());
+    return backend_ != nullptr;
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<RaftBackend> backend_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Raft, BackendConformanceTest,
+                         ::testing::Values(BackendParam{
+                             "RaftSingleNode", [] { return std::make_unique<RaftHarness>(); }}),
+                         BackendParamName);
+
+TEST(NodeTest, SingleNodeLeadsAtOnce) {
+  TempDir dir;
+  auto b = OpenOrDie(dir.path());
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->node().IsLeader());
+  ASSERT_TRUE(IsOk(b->Put("k", "v")));
+  EXPECT_EQ(*b->Get("k"), "v");
+}
+
+TEST(NodeTest, ReopenReplaysWalWithoutApplyingTwice) {
+  TempDir dir;
+  uint64_t applied = 0;
+  {
+    auto b = OpenOrDie(dir.path(), TestOptions(true));
+    ASSERT_NE(b, nullptr);
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(IsOk(b->Put("k/" + std::to_string(i), std::to_string(i))));
+    }
+    applied = b->node().state_machine().AppliedIndex();
+    // The leader's empty entry, then one entry per Put.
+    EXPECT_EQ(applied, 21u);
+    EXPECT_EQ(b->node().apply_count(), 21u);
+  }
+  auto b = OpenOrDie(dir.path(), TestOptions(true));
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->node().IsLeader());
+  // Only the new term's empty entry is applied; nothing before `applied` again.
+  EXPECT_EQ(b->node().apply_count(), 1u);
+  EXPECT_EQ(b->node().state_machine().AppliedIndex(), applied + 1);
+  EXPECT_EQ(b->node().state_machine().rejected_commands(), 0u);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(*b->Get("k/" + std::to_string(i)), std::to_string(i));
+  }
+  ASSERT_TRUE(IsOk(b->Put("after", "x")));
+  EXPECT_EQ(b->node().state_machine().AppliedIndex(), applied + 2);
+}
+
+TEST(NodeTest, ReopenAppliesCommittedEntriesTheStateMachineLost) {
+  TempDir dir;
+  {
+    auto b = OpenOrDie(dir.path(), TestOptions(true));
+    ASSERT_NE(b, nullptr);
+    ASSERT_TRUE(IsOk(b->Put("a", "1")));
+    ASSERT_TRUE(IsOk(b->Put("b", "2")));
+  }
+  // Lose the state machine entirely: the WAL has every committed entry.
+  std::filesystem::remove_all(dir.path() + "/fsm");
+  auto b = OpenOrDie(dir.path(), TestOptions(true));
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(*b->Get("a"), "1");
+  EXPECT_EQ(*b->Get("b"), "2");
+}
+
+TEST(NodeTest, ConcurrentWritersShareSyncs) {
+  TempDir dir;
+  auto b = OpenOrDie(dir.path(), TestOptions(true));  // real fdatasyncs
+  ASSERT_NE(b, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  const uint64_t syncs_before = b->node().sync_count();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int j = 0; j < kPerThread; ++j) {
+        const std::string key = "w/" + std::to_string(t) + "/" + std::to_string(j);
+        if (!b->Put(key, std::to_string(t * 1000 + j)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int t = 0; t < kThreads; ++t) {
+    auto keys = b->List("w/" + std::to_string(t) + "/");
+    ASSERT_TRUE(IsOk(keys));
+    EXPECT_EQ(keys->size(), static_cast<size_t>(kPerThread));
+    for (int j = 0; j < kPerThread; ++j) {
+      EXPECT_EQ(*b->Get("w/" + std::to_string(t) + "/" + std::to_string(j)),
+                std::to_string(t * 1000 + j));
+    }
+  }
+  const uint64_t syncs = b->node().sync_count() - syncs_before;
+  EXPECT_LT(syncs, static_cast<uint64_t>(kThreads * kPerThread));
+  std::cout << "[ info ] " << kThreads * kPerThread << " writes, " << syncs << " syncs\n";
+}
+
+TEST(NodeTest, ShutdownFailsProposalsInFlight) {
+  TempDir dir;
+  auto b = OpenOrDie(dir.path());
+  ASSERT_NE(b, nullptr);
+  std::atomic<int> ok{0};
+  std::atomic<int> unavailable{0};
+  std::atomic<int> other{0};
+  std::vector<int> acked(4, 0);  // writer t's puts 0..acked[t]-1 returned Ok
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      // Each writer proposes until it fails: with the node shut down, every one must.
+      for (int j = 0;; ++j) {
+        Status st = b->Put("s/" + std::to_string(t) + "/" + std::to_string(j), "v");
+        if (st.ok()) {
+          ++ok;
+          acked[t] = j + 1;
+        } else if (st.code() == StatusCode::kUnavailable) {
+          ++unavailable;
+          return;
+        } else {
+          ++other;
+          return;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  b->node().Shutdown();
+  for (auto& t : threads) t.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(unavailable.load(), 4);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_FALSE(b->node().IsLeader());
+  EXPECT_EQ(b->Put("late", "x").code(), StatusCode::kUnavailable);
+  // Reads still work from the state machine.
+  auto late = b->Get("late");
+  ASSERT_TRUE(IsOk(late));
+  EXPECT_EQ(*late, std::nullopt);
+  // Every acknowledged write survives a reopen, and the node accepts writes again.
+  b.reset();
+  b = OpenOrDie(dir.path());
+  ASSERT_NE(b, nullptr);
+  for (int t = 0; t < 4; ++t) {
+    for (int j = 0; j < acked[t]; ++j) {
+      EXPECT_EQ(*b->Get("s/" + std::to_string(t) + "/" + std::to_string(j)), "v");
+    }
+  }
+  EXPECT_TRUE(IsOk(b->Put("late", "x")));
+}
+
+}  // namespace
+}  // namespace coffer::storage::raft
