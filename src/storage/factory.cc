@@ -2,6 +2,7 @@
 
 #include "storage/inmem/inmem.h"
 #include "storage/lmdb/lmdb.h"
+#include "storage/raft/node.h"
 
 namespace coffer::storage {
 namespace {
@@ -30,9 +31,30 @@ Result<std::unique_ptr<Backend>> NewBackend(std::string_view type,
     return OpenLmdb(path);
   }
   if (type == "raft") {
-    // Single node until the Raft store lands: its state machine will live here too.
+    // Integrated storage: the Raft write-ahead log (path/wal) and the LMDB state machine
+    // (path/fsm). A single voter until the cluster transport lands (issue 3).
     COFFER_ASSIGN_OR_RETURN(std::string path, RequiredPath(type, options));
-    return OpenLmdb(path + "/coffer.db");
+    raft::NodeOptions node;
+    int multiplier = 1;
+    if (auto it = options.find("performance_multiplier");
+        it != options.end() && !it->second.empty()) {
+      try {
+        multiplier = std::stoi(it->second);
+      } catch (...) {
+        return Err(InvalidArgument("storage \"raft\": invalid performance_multiplier \"" +
+                                   it->second + "\""));
+      }
+      if (multiplier < 0 || multiplier > 10)
+        return Err(InvalidArgument("storage \"raft\": performance_multiplier must be 0..10"));
+      if (multiplier == 0) multiplier = 1;
+    }
+    node.tick_interval = std::chrono::milliseconds(100 * multiplier);
+    // Raft replays applies lost in a crash from the WAL, so the state machine need not
+    // fsync its own commits; the WAL's fdatasync is the durability point.
+    node.fsm_no_sync = true;
+    COFFER_ASSIGN_OR_RETURN(std::unique_ptr<raft::RaftBackend> db,
+                            raft::RaftBackend::Open(path, node));
+    return std::unique_ptr<Backend>(std::move(db));
   }
   return Err(InvalidArgument("unknown storage type \"" + std::string(type) + "\""));
 }

@@ -33,12 +33,17 @@ TEST(NewBackendTest, FileIsLmdbAtPath) {
   EXPECT_TRUE(Exists(tmp.path() + "/data/data.mdb"));
 }
 
-TEST(NewBackendTest, RaftIsLmdbUnderPathForNow) {
+TEST(NewBackendTest, RaftIsWalAndStateMachineUnderPath) {
   TempDir tmp;
-  auto b = NewBackend("raft", {{"path", tmp.path()}, {"node_id", "n1"}});
+  auto b = NewBackend("raft",
+                      {{"path", tmp.path()}, {"node_id", "n1"}, {"performance_multiplier", "1"}});
   ASSERT_TRUE(IsOk(b));
   ExpectWorks(**b);
-  EXPECT_TRUE(Exists(tmp.path() + "/coffer.db/data.mdb"));
+  EXPECT_TRUE(Exists(tmp.path() + "/wal"));
+  EXPECT_TRUE(Exists(tmp.path() + "/fsm/data.mdb"));
+  auto bad = NewBackend("raft", {{"path", tmp.path() + "/x"}, {"performance_multiplier", "fast"}});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(NewBackendTest, MissingPath) {
