@@ -66,4 +66,4 @@ KEY=$(echo "$INIT" | /usr/bin/python3 -c 'import json,sys;print(json.load(sys.st
 TOKEN=$(echo "$INIT" | /usr/bin/python3 -c 'import json,sys;print(json.load(sys.stdin)["root_token"])')
 curl -sf --cacert "$WORK/c.pem" -X PUT -d "{\"key\":\"$KEY\"}" $ADDR/v1/sys/unseal >/dev/null
 curl -sf --cacert "$WORK/c.pem" -H "X-Vault-Token: $TOKEN" -X POST -d '{"type":"kv","options":{"version":"2"}}' $ADDR/v1/sys/mounts/secret >/dev/null
-bench_server "TLS server (LMDB, fsync)" "$ADDR" --cacert "$WORK/c.pem"
+bench_server "TLS server (raft WAL+LMDB)" "$ADDR" --cacert "$WORK/c.pem"
