@@ -59,35 +59,46 @@ TokenStore& CoreImpl::Tokens() { return *tokens_; }
 
 Result<bool> CoreImpl::IsInitialized() { return barrier_.Initialized(); }
 
-SealStatus CoreImpl::GetSealStatus() {
+Result<SealConfig> CoreImpl::ReadSealConfig() {
+  COFFER_ASSIGN_OR_RETURN(auto raw, options_.physical->Get(kSealConfigPath));
+  if (!raw) return Err(Corruption("seal configuration missing"));
+  COFFER_ASSIGN_OR_RETURN(Json j, ParseJson(*raw));
+  return SealConfig::FromJson(j);
+}
+
+SealStatus CoreImpl::SealStatusWith(int progress, std::string nonce) {
   SealStatus s;
   s.version = kVersion;
   s.storage_type = options_.storage_type;
   s.sealed = sealed_.load();
   auto init = barrier_.Initialized();
   s.initialized = init && *init;
-  auto raw = options_.physical->Get(kSealConfigPath);
-  if (raw && *raw) {
-    auto j = ParseJson(**raw);
-    if (j) {
-      auto cfg = SealConfig::FromJson(*j);
-      if (cfg) {
-        s.type = cfg->type;
-        s.shares = cfg->secret_shares;
-        s.threshold = cfg->secret_threshold;
-      }
+  if (s.initialized) {
+    auto cfg = ReadSealConfig();
+    if (cfg) {
+      s.type = cfg->type;
+      s.shares = cfg->secret_shares;
+      s.threshold = cfg->secret_threshold;
     }
   }
-  {
-    std::lock_guard<std::mutex> l(unseal_mu_);
-    s.progress = static_cast<int>(unseal_->shares.size());
-    s.nonce = unseal_->nonce;
-  }
+  s.progress = progress;
+  s.nonce = std::move(nonce);
   if (!s.sealed) {
     s.cluster_name = options_.cluster_name;
     s.cluster_id = cluster_id_;
   }
   return s;
+}
+
+SealStatus CoreImpl::GetSealStatus() {
+  int progress;
+  std::string nonce;
+  {
+    std::lock_guard<std::mutex> l(unseal_mu_);
+    progress = static_cast<int>(unseal_->shares.size());
+    nonce = unseal_->nonce;
+  }
+  return SealStatusWith(progress, std::move(nonce));
 }
 
 Result<InitResult> CoreImpl::Initialize(const InitParams& params) {
@@ -161,22 +172,20 @@ Result<SealStatus> CoreImpl::Unseal(std::string_view key) {
     COFFER_ASSIGN_OR_RETURN(bool initialized, barrier_.Initialized());
     if (!initialized) return Err(Status(StatusCode::kNotInitialized, "Vault is not initialized"));
     COFFER_ASSIGN_OR_RETURN(SecretBytes share, DecodeShare(key));
-    COFFER_ASSIGN_OR_RETURN(auto raw_cfg, options_.physical->Get(kSealConfigPath));
-    if (!raw_cfg) return Err(Corruption("seal configuration missing"));
-    COFFER_ASSIGN_OR_RETURN(Json cfg_json, ParseJson(*raw_cfg));
-    COFFER_ASSIGN_OR_RETURN(SealConfig cfg, SealConfig::FromJson(cfg_json));
+    COFFER_ASSIGN_OR_RETURN(SealConfig cfg, ReadSealConfig());
 
     std::vector<SecretBytes> shares;
     {
       std::lock_guard<std::mutex> l(unseal_mu_);
       for (const auto& s : unseal_->shares)
-        if (s.Equals(share)) return GetSealStatusLocked();
+        if (s.Equals(share))
+          return SealStatusWith(static_cast<int>(unseal_->shares.size()), unseal_->nonce);
       if (unseal_->nonce.empty()) {
         COFFER_ASSIGN_OR_RETURN(unseal_->nonce, crypto::GenerateUuid(random_));
       }
       unseal_->shares.push_back(std::move(share));
       if (static_cast<int>(unseal_->shares.size()) < cfg.secret_threshold)
-        return GetSealStatusLocked();
+        return SealStatusWith(static_cast<int>(unseal_->shares.size()), unseal_->nonce);
       shares.swap(unseal_->shares);
       unseal_->nonce.clear();
     }
@@ -204,31 +213,6 @@ Result<SealStatus> CoreImpl::Unseal(std::string_view key) {
     log::Info("core", "vault is unsealed");
   }
   return GetSealStatus();
-}
-
-// GetSealStatus without taking unseal_mu_ (the caller holds it) and with the sealed
-// state unchanged: used while an unseal attempt is in progress.
-SealStatus CoreImpl::GetSealStatusLocked() {
-  SealStatus s;
-  s.version = kVersion;
-  s.storage_type = options_.storage_type;
-  s.sealed = true;
-  s.initialized = true;
-  auto raw = options_.physical->Get(kSealConfigPath);
-  if (raw && *raw) {
-    auto j = ParseJson(**raw);
-    if (j) {
-      auto cfg = SealConfig::FromJson(*j);
-      if (cfg) {
-        s.type = cfg->type;
-        s.shares = cfg->secret_shares;
-        s.threshold = cfg->secret_threshold;
-      }
-    }
-  }
-  s.progress = static_cast<int>(unseal_->shares.size());
-  s.nonce = unseal_->nonce;
-  return s;
 }
 
 Status CoreImpl::PostUnseal() {

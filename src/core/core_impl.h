@@ -22,6 +22,7 @@
 #include "core/core.h"
 #include "core/mount_table.h"
 #include "core/registry.h"
+#include "core/seal/seal.h"
 #include "core/token_store.h"
 
 namespace coffer::crypto {
@@ -32,7 +33,6 @@ namespace coffer::core {
 
 class PolicyStore;
 class Acl;
-class ShamirSeal;
 
 struct CoreOptions {
   storage::Backend* physical = nullptr;  // not owned
@@ -108,7 +108,9 @@ class CoreImpl final : public Core {
 
  private:
   struct UnsealProgress;
-  SealStatus GetSealStatusLocked();
+  Result<SealConfig> ReadSealConfig();
+  // Seal status with the given unseal progress (callers read it under unseal_mu_).
+  SealStatus SealStatusWith(int progress, std::string nonce);
   Status PostUnseal();
   void InstallRevokeHook();
   // Checks that req's token may `update` `path` with sudo (sys/seal, sys/step-down).
@@ -119,7 +121,7 @@ class CoreImpl final : public Core {
   Result<std::shared_ptr<Mount>> Instantiate(const MountEntry& entry);
   void Publish();
   Result<Response> HandleLocked(Request& req);
-  Result<TokenInfo> CheckToken(Request& req, const std::shared_ptr<Mount>& mount);
+  Result<TokenInfo> CheckToken(Request& req);
 
   CoreOptions options_;
   const Clock& clock_;

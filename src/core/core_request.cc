@@ -111,8 +111,7 @@ Result<Response> CoreImpl::HandleRequest(Request& req) {
   return HandleLocked(req);
 }
 
-Result<TokenInfo> CoreImpl::CheckToken(Request& req, const std::shared_ptr<Mount>& mount) {
-  (void)mount;
+Result<TokenInfo> CoreImpl::CheckToken(Request& req) {
   if (req.client_token.empty()) return Err(PermissionDenied());
   COFFER_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
   if (!entry) return Err(PermissionDenied("permission denied"));
@@ -126,7 +125,7 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
   std::shared_ptr<Mount> mount = routes->Match(req.path);
   if (!mount) {
     // As Vault: an invalid token is refused before the missing route is reported.
-    COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req, nullptr));
+    COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req));
     (void)token;
     return Err(NotFound("no handler for route \"" + req.path + "\". route entry not found."));
   }
@@ -147,7 +146,7 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
 
   std::string full_path = req.path;
   if (!unauth) {
-    COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req, mount));
+    COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req));
     req.token = token;
     // Create vs update is decided by whether the target exists (Vault's existence check).
     Request probe_req = req;

@@ -192,6 +192,28 @@ Result<std::optional<TokenEntry>> TokenStore::LookupByAccessor(const std::string
   return LoadByHash(j.value("id_hash", ""));
 }
 
+Result<std::vector<std::string>> TokenStore::ListAccessors(bool drop_dangling) {
+  COFFER_ASSIGN_OR_RETURN(auto keys, view_.List("accessor/"));
+  std::vector<std::string> out;
+  for (const auto& key : keys) {
+    COFFER_ASSIGN_OR_RETURN(auto index, view_.Get("accessor/" + key));
+    if (!index) continue;
+    auto j = ParseJson(*index);
+    std::string id_hash = j && j->is_object() ? j->value("id_hash", "") : "";
+    std::optional<TokenEntry> entry;
+    if (!id_hash.empty()) {
+      COFFER_ASSIGN_OR_RETURN(entry, LoadByHash(id_hash));
+    }
+    if (!entry) {
+      if (drop_dangling) COFFER_RETURN_IF_ERROR(view_.Delete("accessor/" + key));
+      continue;
+    }
+    out.push_back(entry->accessor);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Result<bool> TokenStore::UseToken(TokenEntry& entry) {
   if (entry.num_uses == 0 || entry.type == TokenType::kBatch) return true;
   std::lock_guard<std::mutex> lock(use_mu_);

@@ -113,6 +113,11 @@ class TokenStore {
   Result<TokenEntry> Renew(TokenEntry entry, std::chrono::seconds increment,
                            std::chrono::seconds system_max_ttl);
 
+  // Accessors of every live token, sorted (auth/token/accessors). Expired tokens met on
+  // the way are revoked, as Lookup does; with `drop_dangling`, accessor index entries whose
+  // token is gone are deleted (auth/token/tidy).
+  Result<std::vector<std::string>> ListAccessors(bool drop_dangling);
+
   // Hash of a token id or accessor with the store's salt (hex). Stable per cluster.
   std::string SaltedHash(std::string_view value) const;
 

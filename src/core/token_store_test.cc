@@ -152,3 +152,21 @@ TEST_F(TokenStoreTest, RootTokensNeverExpire) {
 
 }  // namespace
 }  // namespace coffer::core
+
+namespace coffer::core {
+namespace {
+
+TEST_F(TokenStoreTest, ListAccessorsSkipsExpiredAndDropsDanglingIndexEntries) {
+  TokenEntry live = Make(nullptr, hours(2));
+  TokenEntry soon = Make(nullptr, seconds(10));
+  ASSERT_TRUE(physical_.Put("accessor/dangling", R"({"id_hash":"gone"})").ok());
+  clock_.Advance(seconds(11));
+  EXPECT_EQ(store_.ListAccessors(false).value(), std::vector<std::string>{live.accessor});
+  EXPECT_TRUE(physical_.Get("accessor/dangling").value().has_value());
+  EXPECT_EQ(store_.ListAccessors(true).value(), std::vector<std::string>{live.accessor});
+  EXPECT_FALSE(physical_.Get("accessor/dangling").value().has_value());
+  EXPECT_FALSE(Alive(soon));
+}
+
+}  // namespace
+}  // namespace coffer::core

@@ -3,17 +3,11 @@
 #include <algorithm>
 
 #include "auth/token/token_methods.h"
-#include "core/barrier.h"
 #include "core/core_impl.h"
 
 namespace coffer::auth::token {
 
 namespace {
-
-// Where CoreImpl keeps the TokenStore (see core/token_store.h for the layout):
-//   accessor/<hmac(accessor)> -> {"id_hash": ...}    id/<id_hash> -> TokenEntry JSON
-// TokenStore has no listing call yet, so accessors are enumerated from that layout.
-constexpr char kTokenStorePrefix[] = "sys/token/";
 
 int64_t NowUnix(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
@@ -75,26 +69,7 @@ core::Auth TokenBackend::AuthFor(const core::TokenEntry& entry, const std::strin
 }
 
 Result<std::vector<std::string>> TokenBackend::AllAccessors(bool drop_dangling) {
-  core::StorageView view(core_.GetBarrier(), kTokenStorePrefix);
-  COFFER_ASSIGN_OR_RETURN(auto keys, view.List("accessor/"));
-  std::vector<std::string> out;
-  for (const auto& key : keys) {
-    COFFER_ASSIGN_OR_RETURN(auto index, view.Get("accessor/" + key));
-    if (!index) continue;
-    auto j = ParseJson(*index);
-    std::string id_hash = j && j->is_object() && (*j)["id_hash"].is_string()
-                              ? (*j)["id_hash"].get<std::string>()
-                              : std::string();
-    COFFER_ASSIGN_OR_RETURN(auto raw, view.Get("id/" + id_hash));
-    auto entry = raw ? ParseJson(*raw) : Result<Json>(Err(NotFound("")));
-    if (!entry || !entry->is_object() || !(*entry)["accessor"].is_string()) {
-      if (drop_dangling) COFFER_RETURN_IF_ERROR(view.Delete("accessor/" + key));
-      continue;
-    }
-    out.push_back((*entry)["accessor"].get<std::string>());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return core_.Tokens().ListAccessors(drop_dangling);
 }
 
 Result<std::unique_ptr<core::Backend>> NewTokenBackend(core::CoreImpl& core) {
