@@ -2,11 +2,14 @@
 
 #include "cli/command.h"
 #include "cli/format.h"
+#include "cli/mount_commands.h"
 #include "cli/mount_options.h"
 #include "cli/mount_table.h"
 
 namespace coffer::cli {
 namespace {
+
+const MountKind kAuth{true, "sys/auth", "auth method", "Error listing enabled authentications"};
 
 int RunEnable(Io& io, const std::vector<std::string>& args) {
   BaseCommand c(io,
@@ -59,44 +62,16 @@ int RunDisable(Io& io, const std::vector<std::string>& args) {
 }
 
 int RunList(Io& io, const std::vector<std::string>& args) {
-  BaseCommand c(io,
-                "Usage: coffer auth list [options]\n\n"
-                "  Lists the enabled auth methods, with -detailed their TTLs and options.");
-  c.AddHttpFlags();
-  c.AddOutputFlags(false, true);
-  if (std::optional<int> code = c.Parse(args)) return *code;
-  if (!c.CheckArgs(0, 0)) return kExitLocalError;
-  api::Client* client = c.Client();
-  if (client == nullptr) return kExitRemoteError;
-  Result<api::Response> r = client->Request("GET", "sys/auth", nullptr);
-  if (!r) return c.RemoteError("Error listing enabled authentications", r.error());
-  Json mounts = MountsOf(r->body);
-  if (!c.table()) return c.OutputData(mounts);
-  c.Out(MountsTable(mounts, c.detailed(), /*auth=*/true));
-  return kExitOk;
+  return RunMountList(io, args, kAuth,
+                      "Usage: coffer auth list [options]\n\n"
+                      "  Lists the enabled auth methods, with -detailed their TTLs and options.");
 }
 
 int RunTune(Io& io, const std::vector<std::string>& args) {
-  BaseCommand c(io,
-                "Usage: coffer auth tune [options] PATH\n\n"
-                "  Tunes the configuration options for the auth method at the given PATH.\n\n"
-                "      $ coffer auth tune -default-lease-ttl=72h userpass/");
-  c.AddHttpFlags();
-  MountOptions m;
-  m.Register(c.flags(), /*enable=*/false, /*auth=*/true);
-  if (std::optional<int> code = c.Parse(args)) return *code;
-  if (!c.CheckArgs(1, 1)) return kExitLocalError;
-  std::string path = EnsureTrailingSlash(c.args()[0]);
-  api::Client* client = c.Client();
-  if (client == nullptr) return kExitRemoteError;
-  Json body = m.Config(c.flags());
-  if (c.flags().IsSet("description")) body["description"] = m.description;
-  Json options = m.Options();
-  if (!options.empty()) body["options"] = options;
-  Result<std::optional<Json>> r = client->Write("sys/auth/" + path + "tune", body, "POST");
-  if (!r) return c.RemoteError("Error tuning auth method " + path, r.error());
-  c.Out("Success! Tuned the auth method at: " + path);
-  return kExitOk;
+  return RunMountTune(io, args, kAuth,
+                      "Usage: coffer auth tune [options] PATH\n\n"
+                      "  Tunes the configuration options for the auth method at the given PATH.\n\n"
+                      "      $ coffer auth tune -default-lease-ttl=72h userpass/");
 }
 
 }  // namespace

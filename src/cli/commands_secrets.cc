@@ -5,11 +5,14 @@
 
 #include "cli/command.h"
 #include "cli/format.h"
+#include "cli/mount_commands.h"
 #include "cli/mount_options.h"
 #include "cli/mount_table.h"
 
 namespace coffer::cli {
 namespace {
+
+const MountKind kSecrets{false, "sys/mounts", "secrets engine", "Error listing secrets engines"};
 
 int RunEnable(Io& io, const std::vector<std::string>& args) {
   BaseCommand c(io,
@@ -68,45 +71,18 @@ int RunDisable(Io& io, const std::vector<std::string>& args) {
 }
 
 int RunList(Io& io, const std::vector<std::string>& args) {
-  BaseCommand c(io,
-                "Usage: coffer secrets list [options]\n\n"
-                "  Lists the enabled secret engines, with -detailed their TTLs, options and\n"
-                "  replication status.");
-  c.AddHttpFlags();
-  c.AddOutputFlags(false, true);
-  if (std::optional<int> code = c.Parse(args)) return *code;
-  if (!c.CheckArgs(0, 0)) return kExitLocalError;
-  api::Client* client = c.Client();
-  if (client == nullptr) return kExitRemoteError;
-  Result<api::Response> r = client->Request("GET", "sys/mounts", nullptr);
-  if (!r) return c.RemoteError("Error listing secrets engines", r.error());
-  Json mounts = MountsOf(r->body);
-  if (!c.table()) return c.OutputData(mounts);
-  c.Out(MountsTable(mounts, c.detailed(), /*auth=*/false));
-  return kExitOk;
+  return RunMountList(io, args, kSecrets,
+                      "Usage: coffer secrets list [options]\n\n"
+                      "  Lists the enabled secret engines, with -detailed their TTLs, options and\n"
+                      "  replication status.");
 }
 
 int RunTune(Io& io, const std::vector<std::string>& args) {
-  BaseCommand c(io,
-                "Usage: coffer secrets tune [options] PATH\n\n"
-                "  Tunes the configuration options for the secrets engine at the given PATH.\n\n"
-                "      $ coffer secrets tune -default-lease-ttl=72h pki/");
-  c.AddHttpFlags();
-  MountOptions m;
-  m.Register(c.flags(), /*enable=*/false, /*auth=*/false);
-  if (std::optional<int> code = c.Parse(args)) return *code;
-  if (!c.CheckArgs(1, 1)) return kExitLocalError;
-  std::string path = EnsureTrailingSlash(c.args()[0]);
-  api::Client* client = c.Client();
-  if (client == nullptr) return kExitRemoteError;
-  Json body = m.Config(c.flags());
-  if (c.flags().IsSet("description")) body["description"] = m.description;
-  Json options = m.Options();
-  if (!options.empty()) body["options"] = options;
-  Result<std::optional<Json>> r = client->Write("sys/mounts/" + path + "tune", body, "POST");
-  if (!r) return c.RemoteError("Error tuning secrets engine " + path, r.error());
-  c.Out("Success! Tuned the secrets engine at: " + path);
-  return kExitOk;
+  return RunMountTune(
+      io, args, kSecrets,
+      "Usage: coffer secrets tune [options] PATH\n\n"
+      "  Tunes the configuration options for the secrets engine at the given PATH.\n\n"
+      "      $ coffer secrets tune -default-lease-ttl=72h pki/");
 }
 
 int RunMove(Io& io, const std::vector<std::string>& args) {
