@@ -20,11 +20,17 @@ class LogStorage {
   virtual ~LogStorage() = default;
   // State persisted from Ready::hard_state (zero value on a fresh node).
   virtual HardState InitialHardState() const = 0;
-  // Index of the last stable entry (0 if none).
+  // Index of the last stable entry (Snapshot().index if none).
   virtual uint64_t LastIndex() const = 0;
-  // Term of entry `index` in [0, LastIndex()]; 0 for index 0.
+  // The entry just before FirstIndex(): the point the log was compacted to, or a snapshot
+  // installed (index 0, term 0 on a fresh node). Its `conf` may be empty (the driver
+  // passes the membership through Config::conf).
+  virtual SnapshotMeta Snapshot() const = 0;
+  // The first entry still held: Snapshot().index + 1.
+  uint64_t FirstIndex() const { return Snapshot().index + 1; }
+  // Term of entry `index` in [FirstIndex() - 1, LastIndex()]; 0 for index 0.
   virtual uint64_t Term(uint64_t index) const = 0;
-  // Entries with indexes in [lo, hi), lo >= 1, hi <= LastIndex() + 1.
+  // Entries with indexes in [lo, hi), lo >= FirstIndex(), hi <= LastIndex() + 1.
   virtual std::vector<Entry> Entries(uint64_t lo, uint64_t hi) const = 0;
 };
 
@@ -33,6 +39,7 @@ class MemoryStorage : public LogStorage {
  public:
   HardState InitialHardState() const override { return hard_state_; }
   uint64_t LastIndex() const override { return entries_.size(); }
+  SnapshotMeta Snapshot() const override { return {}; }
   uint64_t Term(uint64_t index) const override;
   std::vector<Entry> Entries(uint64_t lo, uint64_t hi) const override;
 

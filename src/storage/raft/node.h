@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,12 +41,60 @@
 
 namespace coffer::storage::raft {
 
+// A cluster member as the state machine records it (applied with the conf change that
+// added it, so every replica and every snapshot has the same address book).
+struct Member {
+  uint64_t id = kNone;  // Raft id: MemberId(name)
+  std::string name;     // Vault's node_id ("node1")
+  std::string address;  // cluster address, host:port
+  bool voter = true;    // false: learner (non-voter)
+
+  bool operator==(const Member&) const = default;
+};
+
+// The Raft id of a node name: the first 8 bytes of SHA-256(name), never kNone.
+uint64_t MemberId(std::string_view name);
+
+// Writes a snapshot stream (docs/formats/raft-snapshot.md) in chunks to a sink.
+using SnapshotSink = std::function<Status(std::string_view chunk)>;
+// Reads up to `n` bytes into `buf`; 0 at the end of the stream.
+using SnapshotSource = std::function<Result<size_t>(char* buf, size_t n)>;
+
 // Delivers a Ready's messages to peers. Called on the loop thread after the Ready's
 // writes are durable; must not block for long (queue and return).
 class Transport {
  public:
   virtual ~Transport() = default;
+  // Every message except MsgSnap.
   virtual void Send(std::vector<Message> messages) = 0;
+  // Streams a snapshot to m.to on a transport thread: calls `write` (which produces the
+  // stream from a consistent read of the state machine) with a sink to the peer, then
+  // reports the outcome with Node::ReportSnapshot. The receiver saves the stream to a
+  // file and hands it to its Node::ReceiveSnapshot.
+  virtual void SendSnapshot(Message m, std::function<Status(const SnapshotSink&)> write) = 0;
+  // The membership changed (also called once at Open): where each peer is.
+  virtual void UpdatePeers(const std::vector<Member>& members) = 0;
+};
+
+// What sys/storage/raft/configuration and autopilot report about one member.
+struct PeerStatus {
+  Member member;
+  uint64_t match = 0;  // leader only: highest index known replicated to it
+  std::chrono::milliseconds since_last_contact{0};  // leader only; 0 for self
+  bool healthy = true;
+};
+
+struct NodeStatus {
+  uint64_t id = kNone;
+  uint64_t term = 0;
+  uint64_t leader = kNone;
+  StateType state = StateType::kFollower;
+  uint64_t commit_index = 0;
+  uint64_t applied_index = 0;
+  uint64_t last_index = 0;
+  uint64_t last_term = 0;
+  uint64_t snapshot_index = 0;    // the WAL's compaction point
+  std::vector<PeerStatus> peers;  // every member, this node included
 };
 
 struct NodeOptions {
@@ -68,6 +117,20 @@ struct NodeOptions {
   // in the page cache), not a machine crash.
   bool unsafe_wal_no_sync = false;
   Transport* transport = nullptr;  // required with more than one peer; must outlive the Node
+
+  // This node's name and cluster address, recorded when it bootstraps a cluster.
+  std::string name;
+  std::string address;
+  // Compaction (Vault's raft storage options): once snapshot_threshold entries were
+  // applied since the last compaction, compact the WAL keeping trailing_logs entries.
+  uint64_t snapshot_threshold = 8192;
+  uint64_t trailing_logs = 10000;
+  // Where received snapshots are staged (default dir/snapshots).
+  std::string snapshot_dir;
+  // Called on the loop thread whenever this node gains or loses leadership (after a new
+  // leader's entry of its term is applied: is_leader == true; on loss: false). Must not
+  // block: queue the work.
+  std::function<void(bool is_leader, uint64_t term)> on_leadership;
 };
 
 class Node {
@@ -86,6 +149,41 @@ class Node {
   // Hands a message from a peer to the loop.
   void Step(Message m);
   bool IsLeader() const { return is_leader_.load(); }
+
+  // A fresh node with no membership (it will join a cluster) stays a follower with an
+  // empty log until a leader contacts it. Bootstrap makes it the single voter of a new
+  // cluster (Member{options.name, options.address}); FailedPrecondition when it already
+  // has a membership or log.
+  Status Bootstrap();
+  // The membership at the applied index.
+  std::vector<Member> Members();
+  // Adds a learner, promotes/demotes (AddMember with a different voter flag), or
+  // removes a member; waits until the change is applied. One at a time
+  // (FailedPrecondition while another is pending). Unavailable when not the leader.
+  Status AddMember(const Member& member);
+  Status RemoveMember(uint64_t id);
+  // Hands leadership to `to` (kNone: the most up-to-date voter) and waits until this
+  // node is no longer leader, or `timeout`.
+  Status TransferLeadership(uint64_t to, std::chrono::milliseconds timeout);
+  // Linearizable read barrier (ReadIndex): returns Ok once this node's state machine has
+  // applied everything committed before the call and leadership was confirmed by a
+  // quorum. Unavailable without a leader or on timeout.
+  Status ReadBarrier(std::chrono::milliseconds timeout);
+  NodeStatus GetStatus();
+
+  // sys/storage/raft/snapshot: a consistent stream of the state machine (its meta:
+  // applied index/term and membership), without holding it in memory.
+  Result<SnapshotMeta> SaveSnapshot(const SnapshotSink& sink);
+  // Restore on the leader: reads and verifies the whole stream into a staging file
+  // first (Corruption for a damaged or truncated one: nothing changes), then replicates
+  // its data through the log and switches every replica's data to it in one applied
+  // entry. The membership stays the current one.
+  Status RestoreSnapshot(const SnapshotSource& source);
+
+  // From the transport: a snapshot stream for MsgSnap `m` saved in `path` (verified).
+  void ReceiveSnapshot(Message m, std::string path);
+  void ReportSnapshot(uint64_t to, bool failed);
+  void ReportUnreachable(uint64_t to);
   // Stops the loop and fails every queued or unapplied proposal with Unavailable.
   // Idempotent.
   void Shutdown();

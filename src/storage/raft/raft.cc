@@ -39,6 +39,20 @@ const char* MessageTypeName(MessageType type) {
       return "MsgHeartbeat";
     case MessageType::kMsgHeartbeatResp:
       return "MsgHeartbeatResp";
+    case MessageType::kMsgSnap:
+      return "MsgSnap";
+    case MessageType::kMsgSnapStatus:
+      return "MsgSnapStatus";
+    case MessageType::kMsgUnreachable:
+      return "MsgUnreachable";
+    case MessageType::kMsgTransferLeader:
+      return "MsgTransferLeader";
+    case MessageType::kMsgTimeoutNow:
+      return "MsgTimeoutNow";
+    case MessageType::kMsgReadIndex:
+      return "MsgReadIndex";
+    case MessageType::kMsgReadIndexResp:
+      return "MsgReadIndexResp";
   }
   return "MsgUnknown";
 }

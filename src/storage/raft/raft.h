@@ -27,8 +27,11 @@ namespace coffer::storage::raft {
 
 struct Config {
   uint64_t id = kNone;
-  std::vector<uint64_t> peers;  // all voters, including id
-  int election_tick = 10;       // followers campaign after [election_tick, 2*election_tick)
+  // The membership at `applied` (from the state machine). When both lists are empty,
+  // `peers` are the voters (tests and a fresh single node).
+  ConfState conf;
+  std::vector<uint64_t> peers;
+  int election_tick = 10;  // followers campaign after [election_tick, 2*election_tick)
   int heartbeat_tick = 1;
   bool pre_vote = false;             // campaign with a pre-vote round that does not bump the term
   bool check_quorum = false;         // leader steps down without a quorum of recent contacts
@@ -38,6 +41,12 @@ struct Config {
   // The state machine's last applied index, read by the driver on restart: committed
   // entries up to it are not delivered again. At most the persisted commit index.
   uint64_t applied = 0;
+  // Most entries in one MsgApp, and most MsgApps in flight to a replicating follower.
+  size_t max_entries_per_msg = 64;
+  size_t max_inflight_msgs = 256;
+  // ReadIndex: kSafe confirms leadership with a heartbeat round per request batch;
+  // kLeaseBased (needs check_quorum) answers from the leader's lease at once.
+  enum class ReadOnlyOption { kSafe, kLeaseBased } read_only = ReadOnlyOption::kSafe;
 };
 
 struct Ready {
@@ -45,6 +54,10 @@ struct Ready {
   std::vector<Entry> entries;            // to append to stable storage
   std::vector<Entry> committed_entries;  // to apply, in order
   std::vector<Message> messages;         // to send after entries are persisted
+  // An accepted MsgSnap: install the received snapshot data for it in the state machine
+  // and record it in the log storage (dropping the log) before sending `messages`.
+  std::optional<SnapshotMeta> snapshot;
+  std::vector<ReadState> read_states;  // completed ReadIndex requests
 };
 
 enum class StateType { kFollower, kPreCandidate, kCandidate, kLeader };
@@ -56,6 +69,8 @@ struct Progress {
   bool replicate = false;   // false: probing, one MsgApp in flight at a time
   bool probe_sent = false;  // probing and a MsgApp is outstanding
   bool recent_active = false;
+  bool learner = false;
+  uint64_t pending_snapshot = 0;  // > 0: a snapshot up to this index is being sent
 };
 
 class Raft {
@@ -71,6 +86,32 @@ class Raft {
   // Starts an election now (as after an election timeout).
   void Campaign();
 
+  // Proposes a membership change (an EntryType::kConfigChange entry). Unavailable when
+  // not the leader; FailedPrecondition while another change is pending or before the
+  // leader has committed an entry of its term; InvalidArgument for a change that makes
+  // no sense (removing an unknown node, leaving no voter).
+  Status ProposeConfChange(const ConfChange& cc);
+  // The driver calls this when it applies a kConfigChange entry; returns the membership
+  // now in force. A removed leader steps down; a removed node stops campaigning.
+  ConfState ApplyConfChange(const ConfChange& cc);
+  ConfState conf_state() const;
+
+  // Hands leadership to `transferee` (a voter): stops accepting proposals, brings it up
+  // to date, then sends MsgTimeoutNow. Abandoned after an election timeout.
+  // Unavailable when not the leader, InvalidArgument for a non-voter or self.
+  Status TransferLeader(uint64_t transferee);
+  uint64_t lead_transferee() const { return lead_transferee_; }
+
+  // Requests a linearizable read point for `context` (unique per request). On the
+  // leader the ReadState arrives in a later Ready once a quorum confirmed leadership;
+  // a follower forwards it to the leader. Dropped (no ReadState) when there is no leader
+  // or the leader has not committed an entry of its term; the caller times out.
+  void ReadIndex(std::string context);
+
+  // The transport finished (or failed) streaming a snapshot to `to`.
+  void ReportSnapshot(uint64_t to, bool failed);
+  // The transport could not reach `to`: drop it back to probing.
+  void ReportUnreachable(uint64_t to);
   bool HasReady() const;
   // The next batch; call Advance(rd) with it before the next GetReady().
   Ready GetReady();
@@ -122,8 +163,10 @@ class Raft {
   uint64_t term_ = 0;
   uint64_t vote_ = kNone;
   uint64_t lead_ = kNone;
-  std::map<uint64_t, Progress> prs_;  // every voter, including this node
-  std::map<uint64_t, bool> votes_;    // granted (true) or rejected, this campaign
+  std::map<uint64_t, Progress> prs_;  // every voter and learner, including this node
+  uint64_t lead_transferee_ = kNone;
+  uint64_t pending_conf_index_ = 0;  // a conf change at or below this index is not applied
+  std::map<uint64_t, bool> votes_;   // granted (true) or rejected, this campaign
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;

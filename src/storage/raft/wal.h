@@ -43,6 +43,7 @@ class Wal : public LogStorage {
 
   HardState InitialHardState() const override { return hard_state_; }
   uint64_t LastIndex() const override { return entries_.size(); }
+  SnapshotMeta Snapshot() const override { return {}; }
   uint64_t Term(uint64_t index) const override;
   std::vector<Entry> Entries(uint64_t lo, uint64_t hi) const override;
 
