@@ -35,30 +35,15 @@
 #include "base/status.h"
 #include "storage/backend.h"
 #include "storage/raft/fsm.h"
+#include "storage/raft/membership.h"
 #include "storage/raft/raft.h"
+#include "storage/raft/snapshot.h"
 #include "storage/raft/types.h"
 #include "storage/raft/wal.h"
 
 namespace coffer::storage::raft {
 
-// A cluster member as the state machine records it (applied with the conf change that
-// added it, so every replica and every snapshot has the same address book).
-struct Member {
-  uint64_t id = kNone;  // Raft id: MemberId(name)
-  std::string name;     // Vault's node_id ("node1")
-  std::string address;  // cluster address, host:port
-  bool voter = true;    // false: learner (non-voter)
-
-  bool operator==(const Member&) const = default;
-};
-
-// The Raft id of a node name: the first 8 bytes of SHA-256(name), never kNone.
-uint64_t MemberId(std::string_view name);
-
-// Writes a snapshot stream (docs/formats/raft-snapshot.md) in chunks to a sink.
-using SnapshotSink = std::function<Status(std::string_view chunk)>;
-// Reads up to `n` bytes into `buf`; 0 at the end of the stream.
-using SnapshotSource = std::function<Result<size_t>(char* buf, size_t n)>;
+// Member, MemberId (membership.h), SnapshotSink and SnapshotSource (snapshot.h).
 
 // Delivers a Ready's messages to peers. Called on the loop thread after the Ready's
 // writes are durable; must not block for long (queue and return).
