@@ -335,8 +335,9 @@ TEST(WalCompactionTest, CompactDropsEntriesAndSegments) {
   EXPECT_EQ(wal->LastIndex(), 100u);
   EXPECT_EQ(wal->InitialHardState(), (HardState{2, 1, 90}));
   EXPECT_EQ(wal->Entries(61, 101), std::vector<Entry>(all.begin() + 60, all.end()));
-  RaftLog log(*wal);
+  RaftLog log(*wal, /*applied=*/60);  // the state machine holds what was compacted
   EXPECT_EQ(log.LastIndex(), 100u);
+  EXPECT_EQ(log.FirstIndex(), 61u);
   // Truncation after compaction, then compaction of everything.
   ASSERT_TRUE(wal->Append(MakeEntries(95, 97, 3)).ok());
   ASSERT_TRUE(wal->Compact(96).ok());
