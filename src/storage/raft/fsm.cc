@@ -15,14 +15,17 @@
 
 #include "base/log.h"
 #include "storage/keys.h"
-#include "storage/lmdb/writer_priority_mutex.h"
+#include "storage/raft/fsm_env.h"
 
 namespace coffer::storage::raft {
 namespace {
 
-constexpr char kDataDb[] = "entries";
+constexpr const char* kSlotNames[kSlots] = {"entries", "entries.1", "entries.2", "entries.3"};
 constexpr char kMetaDb[] = "meta";
 constexpr char kAppliedKey[] = "applied";
+constexpr char kLiveKey[] = "live";
+constexpr char kRestoreKey[] = "restore";
+constexpr char kMembershipKey[] = "membership";
 constexpr uint8_t kOpPut = 1;
 constexpr uint8_t kOpDelete = 2;
 constexpr size_t kMinOpSize = 1 + 4;  // a kind byte and an (empty) key's length
@@ -49,11 +52,6 @@ bool GetField(std::string_view* in, std::string* out) {
   out->assign(in->substr(0, len));
   in->remove_prefix(len);
   return true;
-}
-
-MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-std::string_view View(const MDB_val& v) {
-  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
 
 size_t RoundUpToPage(size_t n) {
@@ -136,42 +134,21 @@ Result<std::vector<Op>> DecodeBatch(std::string_view data) {
   return ops;
 }
 
-// The LMDB environment: two named databases, map growth and the applied-index cache.
-class StateMachine::Env {
- public:
-  explicit Env(std::string dir) : dir_(std::move(dir)) {}
-  ~Env() {
-    if (env_ != nullptr) mdb_env_close(env_);
-    if (open_id_) {
-      std::lock_guard lock(OpenDirsMu());
-      OpenDirs().erase(*open_id_);
-    }
+StateMachine::Env::~Env() {
+  if (env_ != nullptr) mdb_env_close(env_);
+  if (open_id_) {
+    std::lock_guard lock(OpenDirsMu());
+    OpenDirs().erase(*open_id_);
   }
+}
 
-  Status Open(const StateMachineOptions& opts);
-  // A transaction under resize_mu_ (shared), aborted unless committed by `fn`'s caller.
-  Status Read(const std::function<Status(MDB_txn*)>& fn);
-  // Runs `fn` in a write transaction, commits when it returns 0, grows the map when full.
-  Status Write(size_t payload, const std::function<int(MDB_txn*)>& fn);
-  Status MdbError(std::string_view what, int rc) const {
-    std::string msg = "raft fsm " + dir_ + ": " + std::string(what) + ": " + mdb_strerror(rc);
-    if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) {
-      return Corruption(std::move(msg));
-    }
-    return IoError(std::move(msg));
+Status StateMachine::Env::MdbError(std::string_view what, int rc) const {
+  std::string msg = "raft fsm " + dir_ + ": " + std::string(what) + ": " + mdb_strerror(rc);
+  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) {
+    return Corruption(std::move(msg));
   }
-
-  const std::string dir_;
-  std::optional<std::pair<dev_t, ino_t>> open_id_;
-  MDB_env* env_ = nullptr;
-  MDB_dbi data_ = 0;
-  MDB_dbi meta_ = 0;
-  WriterPriorityMutex resize_mu_;  // shared: any transaction; exclusive: a map resize
-  std::mutex apply_mu_;            // serializes Apply; guards the fields below
-  uint64_t applied_index_ = 0;
-  uint64_t applied_term_ = 0;
-  uint64_t rejected_ = 0;
-};
+  return IoError(std::move(msg));
+}
 
 Status StateMachine::Env::Open(const StateMachineOptions& opts) {
   COFFER_RETURN_IF_ERROR(MkdirAll(dir_));
@@ -189,7 +166,7 @@ Status StateMachine::Env::Open(const StateMachineOptions& opts) {
     env_ = nullptr;
     return MdbError("mdb_env_create", rc);
   }
-  if ((rc = mdb_env_set_maxdbs(env_, 2)) != 0) return MdbError("mdb_env_set_maxdbs", rc);
+  if ((rc = mdb_env_set_maxdbs(env_, kSlots + 1)) != 0) return MdbError("mdb_env_set_maxdbs", rc);
   if ((rc = mdb_env_set_maxreaders(env_, 512)) != 0) return MdbError("mdb_env_set_maxreaders", rc);
   if ((rc = mdb_env_set_mapsize(env_, RoundUpToPage(std::max<size_t>(opts.map_size, 1)))) != 0) {
     return MdbError("mdb_env_set_mapsize", rc);
@@ -201,28 +178,112 @@ Status StateMachine::Env::Open(const StateMachineOptions& opts) {
   if ((rc = mdb_reader_check(env_, &dead)) != 0) return MdbError("mdb_reader_check", rc);
   MDB_txn* txn = nullptr;
   if ((rc = mdb_txn_begin(env_, nullptr, 0, &txn)) != 0) return MdbError("mdb_txn_begin", rc);
-  if ((rc = mdb_dbi_open(txn, kDataDb, MDB_CREATE, &data_)) != 0 ||
-      (rc = mdb_dbi_open(txn, kMetaDb, MDB_CREATE, &meta_)) != 0) {
+  for (int i = 0; i < kSlots && rc == 0; ++i) {
+    rc = mdb_dbi_open(txn, kSlotNames[i], MDB_CREATE, &slots_[i]);
+  }
+  if (rc == 0) rc = mdb_dbi_open(txn, kMetaDb, MDB_CREATE, &meta_);
+  if (rc != 0) {
     mdb_txn_abort(txn);
     return MdbError("mdb_dbi_open", rc);
   }
-  MDB_val k = Val(kAppliedKey);
-  MDB_val v;
-  rc = mdb_get(txn, meta_, &k, &v);
-  if (rc == 0) {
-    if (v.mv_size != 16) {
-      mdb_txn_abort(txn);
-      return Corruption("raft fsm " + dir_ + ": applied record of " + std::to_string(v.mv_size) +
-                        " bytes, want 16");
-    }
-    applied_index_ = GetLe(View(v), 8);
-    applied_term_ = GetLe(View(v).substr(8), 8);
-  } else if (rc != MDB_NOTFOUND) {
+  Status st = ReadMeta(txn, &meta_cache_);
+  if (!st.ok()) {
     mdb_txn_abort(txn);
-    return MdbError("read applied", rc);
+    return st;
   }
   if ((rc = mdb_txn_commit(txn)) != 0) return MdbError("mdb_txn_commit", rc);
   return Status::Ok();
+}
+
+Status StateMachine::Env::ReadMeta(MDB_txn* txn, FsmMeta* out) {
+  *out = FsmMeta();
+  auto get = [&](const char* key, std::string_view* val) -> Result<bool> {
+    MDB_val k = Val(key);
+    MDB_val v;
+    int rc = mdb_get(txn, meta_, &k, &v);
+    if (rc == MDB_NOTFOUND) return false;
+    if (rc != 0) return Err(MdbError(std::string("read ") + key, rc));
+    *val = View(v);
+    return true;
+  };
+  auto bad = [&](const std::string& what) { return Corruption("raft fsm " + dir_ + ": " + what); };
+  std::string_view v;
+  COFFER_ASSIGN_OR_RETURN(bool found, get(kAppliedKey, &v));
+  if (found) {
+    if (v.size() != 16) {
+      return bad("applied record of " + std::to_string(v.size()) + " bytes, want 16");
+    }
+    out->applied_index = GetLe(v, 8);
+    out->applied_term = GetLe(v.substr(8), 8);
+  }
+  COFFER_ASSIGN_OR_RETURN(found, get(kLiveKey, &v));
+  if (found) {
+    if (v.size() != 1 || static_cast<uint8_t>(v[0]) >= kSlots) return bad("bad live record");
+    out->live = static_cast<uint8_t>(v[0]);
+  }
+  COFFER_ASSIGN_OR_RETURN(found, get(kRestoreKey, &v));
+  if (found) {
+    if (v.size() != 9) return bad("bad restore record");
+    out->restore_id = GetLe(v, 8);
+    out->restore_slot = static_cast<uint8_t>(v[8]);
+    if (out->restore_id == 0 || out->restore_slot >= kSlots || out->restore_slot == out->live) {
+      return bad("bad restore record");
+    }
+  }
+  COFFER_ASSIGN_OR_RETURN(found, get(kMembershipKey, &v));
+  if (found) {
+    Result<Membership> m = DecodeMembership(v);
+    if (!m) return bad(m.error().message());
+    out->membership = std::move(*m);
+  }
+  return Status::Ok();
+}
+
+Result<MDB_dbi> StateMachine::Env::LiveDb(MDB_txn* txn) {
+  MDB_val k = Val(kLiveKey);
+  MDB_val v;
+  int rc = mdb_get(txn, meta_, &k, &v);
+  if (rc == MDB_NOTFOUND) return slots_[0];
+  if (rc != 0) return Err(MdbError("read live", rc));
+  if (v.mv_size != 1 || static_cast<uint8_t>(View(v)[0]) >= kSlots) {
+    return Err(Corruption("raft fsm " + dir_ + ": bad live record"));
+  }
+  return slots_[static_cast<uint8_t>(View(v)[0])];
+}
+
+int StateMachine::Env::PutApplied(MDB_txn* txn, uint64_t index, uint64_t term) {
+  std::string applied;
+  PutU64(&applied, index);
+  PutU64(&applied, term);
+  MDB_val k = Val(kAppliedKey);
+  MDB_val v = Val(applied);
+  return mdb_put(txn, meta_, &k, &v, 0);
+}
+
+int StateMachine::Env::PutSlots(MDB_txn* txn, uint8_t live, uint64_t restore_id,
+                                uint8_t restore_slot) {
+  std::string lv(1, static_cast<char>(live));
+  MDB_val k = Val(kLiveKey);
+  MDB_val v = Val(lv);
+  int rc = mdb_put(txn, meta_, &k, &v, 0);
+  if (rc != 0) return rc;
+  k = Val(kRestoreKey);
+  if (restore_id == 0) {
+    rc = mdb_del(txn, meta_, &k, nullptr);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+  }
+  std::string rv;
+  PutU64(&rv, restore_id);
+  rv.push_back(static_cast<char>(restore_slot));
+  v = Val(rv);
+  return mdb_put(txn, meta_, &k, &v, 0);
+}
+
+int StateMachine::Env::PutMembership(MDB_txn* txn, const Membership& m) {
+  std::string enc = EncodeMembership(m);
+  MDB_val k = Val(kMembershipKey);
+  MDB_val v = Val(enc);
+  return mdb_put(txn, meta_, &k, &v, 0);
 }
 
 Status StateMachine::Env::Read(const std::function<Status(MDB_txn*)>& fn) {
@@ -279,10 +340,15 @@ Result<std::unique_ptr<StateMachine>> StateMachine::Open(const std::string& dir,
 Status StateMachine::Apply(uint64_t index, uint64_t term, std::string_view command) {
   Env& e = *env_;
   std::lock_guard lock(e.apply_mu_);
-  if (index <= e.applied_index_) return Status::Ok();  // replayed after a restart
-  if (index != e.applied_index_ + 1) {
+  if (index <= e.meta_cache_.applied_index) return Status::Ok();  // replayed after a restart
+  if (index != e.meta_cache_.applied_index + 1) {
     return PreconditionFailed("raft fsm: apply of index " + std::to_string(index) +
-                              " after applied index " + std::to_string(e.applied_index_));
+                              " after applied index " +
+                              std::to_string(e.meta_cache_.applied_index));
+  }
+  if (!command.empty() && static_cast<uint8_t>(command[0]) >= kRestoreBegin &&
+      static_cast<uint8_t>(command[0]) <= kRestoreCommit) {
+    return ApplyRestore(index, term, command);
   }
   Result<std::vector<Op>> ops = std::vector<Op>();
   if (!command.empty()) {
@@ -298,41 +364,38 @@ Status StateMachine::Apply(uint64_t index, uint64_t term, std::string_view comma
               {{"index", std::to_string(index)}, {"error", ops.error().ToString()}});
     ops = std::vector<Op>();
   }
-  std::string applied;
-  PutU64(&applied, index);
-  PutU64(&applied, term);
   Status st = e.Write(command.size(), [&](MDB_txn* txn) {
+    Result<MDB_dbi> data = e.LiveDb(txn);
+    if (!data) return MDB_INVALID;
     for (const Op& op : *ops) {
       MDB_val k = Val(op.key);
       int rc = 0;
       if (op.kind == Op::Kind::kPut) {
         MDB_val v = Val(op.value);
-        rc = mdb_put(txn, e.data_, &k, &v, 0);
+        rc = mdb_put(txn, *data, &k, &v, 0);
       } else {
-        rc = mdb_del(txn, e.data_, &k, nullptr);
+        rc = mdb_del(txn, *data, &k, nullptr);
         if (rc == MDB_NOTFOUND) rc = 0;
       }
       if (rc != 0) return rc;
     }
-    MDB_val k = Val(kAppliedKey);
-    MDB_val v = Val(applied);
-    return mdb_put(txn, e.meta_, &k, &v, 0);
+    return e.PutApplied(txn, index, term);
   });
   if (!st.ok()) return st;
-  e.applied_index_ = index;
-  e.applied_term_ = term;
+  e.meta_cache_.applied_index = index;
+  e.meta_cache_.applied_term = term;
   if (rejected) ++e.rejected_;
   return Status::Ok();
 }
 
 uint64_t StateMachine::AppliedIndex() {
   std::lock_guard lock(env_->apply_mu_);
-  return env_->applied_index_;
+  return env_->meta_cache_.applied_index;
 }
 
 uint64_t StateMachine::AppliedTerm() {
   std::lock_guard lock(env_->apply_mu_);
-  return env_->applied_term_;
+  return env_->meta_cache_.applied_term;
 }
 
 uint64_t StateMachine::rejected_commands() {
@@ -343,10 +406,11 @@ uint64_t StateMachine::rejected_commands() {
 Result<std::optional<std::string>> StateMachine::Get(std::string_view key) {
   COFFER_RETURN_IF_ERROR(ValidateKey(key));
   std::optional<std::string> out;
-  Status st = env_->Read([&](MDB_txn* txn) {
+  Status st = env_->Read([&](MDB_txn* txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(MDB_dbi data, env_->LiveDb(txn));
     MDB_val k = Val(key);
     MDB_val v;
-    int rc = mdb_get(txn, env_->data_, &k, &v);
+    int rc = mdb_get(txn, data, &k, &v);
     if (rc == 0) out.emplace(View(v));
     return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : env_->MdbError("get", rc);
   });
@@ -357,9 +421,10 @@ Result<std::optional<std::string>> StateMachine::Get(std::string_view key) {
 Result<std::vector<std::string>> StateMachine::List(std::string_view prefix) {
   std::vector<std::string> out;
   if (prefix.size() > kMaxKeySize) return out;  // no key is that long
-  Status st = env_->Read([&](MDB_txn* txn) {
+  Status st = env_->Read([&](MDB_txn* txn) -> Status {
+    COFFER_ASSIGN_OR_RETURN(MDB_dbi data, env_->LiveDb(txn));
     MDB_cursor* cursor = nullptr;
-    int rc = mdb_cursor_open(txn, env_->data_, &cursor);
+    int rc = mdb_cursor_open(txn, data, &cursor);
     if (rc != 0) return env_->MdbError("mdb_cursor_open", rc);
     std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> closer(cursor, mdb_cursor_close);
     std::string seek(prefix);

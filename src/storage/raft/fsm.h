@@ -14,6 +14,16 @@
 //   identical. An empty command (a leader's empty entry) is a no-op that is not counted.
 // - The applied index/term live in a second named database ("meta"), outside the user
 //   key space; no storage key can reach them.
+// - The membership (ConfState and address book) lives in "meta" too and changes only
+//   through ApplyMembership or Install, in the same transaction as the applied index.
+// - The live data is one of four data databases ("slots"); meta names the live one and
+//   the one staging an operator restore. Install streams a snapshot into free slots in
+//   as many transactions as it likes, then switches the pointers, the applied index and
+//   the membership in one transaction: a crash leaves the old state or the new one,
+//   never a half-replaced key space. RestoreCommit switches the same way.
+// - Restore commands (RestoreBegin/Chunk/Commit) start with a byte that is not
+//   kBatchVersion, so DecodeBatch rejects them; a chunk or commit naming another restore
+//   id than the one begun last is ignored (the index advances), identically everywhere.
 // - A directory is open at most once per process (LMDB forbids two environments on one
 //   file in a process).
 //
@@ -36,6 +46,8 @@
 
 #include "base/status.h"
 #include "storage/backend.h"
+#include "storage/raft/membership.h"
+#include "storage/raft/snapshot.h"
 
 namespace coffer::storage::raft {
 
@@ -49,6 +61,17 @@ std::string EncodeBatch(std::span<const Op> ops);
 // truncated or oversized field, an unknown op kind or trailing bytes. Does not validate
 // keys (Apply does). Never allocates more than a small multiple of data.size().
 Result<std::vector<Op>> DecodeBatch(std::string_view data);
+
+// Operator restore commands (docs/formats/raft-fsm.md): a kind byte, the restore id (u64,
+// non-zero), and for a chunk the records (u32 key length, key, u32 value length, value).
+inline constexpr uint8_t kRestoreBegin = 0x81;
+inline constexpr uint8_t kRestoreChunk = 0x82;
+inline constexpr uint8_t kRestoreCommit = 0x83;
+std::string EncodeRestoreBegin(uint64_t restore_id);
+std::string EncodeRestoreCommit(uint64_t restore_id);
+// A chunk command with no records yet; add them with AppendRestoreRecord.
+std::string EncodeRestoreChunk(uint64_t restore_id);
+void AppendRestoreRecord(std::string* chunk, std::string_view key, std::string_view value);
 
 struct StateMachineOptions {
   // The initial size of the LMDB memory map; grown when a write fills it.
@@ -73,6 +96,29 @@ class StateMachine {
   // invariants above. Durable when it returns Ok (unless no_sync).
   Status Apply(uint64_t index, uint64_t term, std::string_view command);
 
+  // Applies a conf-change entry: records `membership` as the membership in force, with
+  // the applied index, in one transaction. Same index rules as Apply.
+  Status ApplyMembership(uint64_t index, uint64_t term, const Membership& membership);
+  // The membership at the applied index (empty for a new state machine).
+  Membership membership();
+
+  // Streams a snapshot (docs/formats/raft-snapshot.md) of one read transaction: the live
+  // data, the restore in progress, the applied index/term and the membership. Holds one
+  // chunk in memory. Returns the header it wrote. A map resize (a write filling the map)
+  // waits until the stream ends.
+  Result<SnapshotHeader> WriteSnapshot(const SnapshotSink& sink);
+  // Installs a received snapshot: stages its records in free slots, and only once the
+  // whole stream verified (trailer, SHA-256) switches to it in one transaction with its
+  // applied index/term and membership. On any error (Corruption for a damaged stream)
+  // the state is unchanged. Blocks Apply while it runs.
+  Result<SnapshotHeader> Install(const SnapshotSource& source);
+  Result<SnapshotHeader> InstallFile(const std::string& path);
+  // Flushes the environment to disk (needed with no_sync before the WAL is compacted).
+  Status Sync();
+
+  // The operator restore in progress (0: none); for tests and status.
+  uint64_t restore_id();
+
   // The index and term of the last applied entry; 0 for a new state machine.
   uint64_t AppliedIndex();
   uint64_t AppliedTerm();
@@ -87,6 +133,7 @@ class StateMachine {
  private:
   class Env;  // the LMDB environment (fsm.cc)
   explicit StateMachine(std::unique_ptr<Env> env);
+  Status ApplyRestore(uint64_t index, uint64_t term, std::string_view command);
 
   std::unique_ptr<Env> env_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace coffer::storage::raft {
 namespace {
@@ -16,39 +17,78 @@ namespace {
 }  // namespace
 
 uint64_t MemoryStorage::Term(uint64_t index) const {
-  if (index == 0 || index > entries_.size()) return 0;
-  return entries_[index - 1].term;
+  if (index == snapshot_.index) return snapshot_.term;
+  if (index < snapshot_.index || index > LastIndex()) return 0;
+  return entries_[index - snapshot_.index - 1].term;
 }
 
 std::vector<Entry> MemoryStorage::Entries(uint64_t lo, uint64_t hi) const {
-  if (lo < 1 || hi > entries_.size() + 1 || lo > hi) Fatal("storage range", lo, hi);
-  return std::vector<Entry>(entries_.begin() + (lo - 1), entries_.begin() + (hi - 1));
+  if (lo < FirstIndex() || hi > LastIndex() + 1 || lo > hi) Fatal("storage range", lo, hi);
+  auto first = entries_.begin() + static_cast<std::ptrdiff_t>(lo - FirstIndex());
+  return std::vector<Entry>(first, first + static_cast<std::ptrdiff_t>(hi - lo));
 }
 
 void MemoryStorage::Append(const std::vector<Entry>& entries) {
-  if (entries.empty()) return;
-  uint64_t first = entries.front().index;
-  if (first < 1 || first > entries_.size() + 1) Fatal("storage gap", first, entries_.size());
-  entries_.resize(first - 1);
-  entries_.insert(entries_.end(), entries.begin(), entries.end());
+  auto from = entries.begin();
+  while (from != entries.end() && from->index <= snapshot_.index) ++from;
+  if (from == entries.end()) return;
+  uint64_t first = from->index;
+  if (first > LastIndex() + 1) Fatal("storage gap", first, LastIndex());
+  entries_.resize(first - FirstIndex());
+  entries_.insert(entries_.end(), from, entries.end());
+}
+
+Status MemoryStorage::Compact(uint64_t index) {
+  if (index > LastIndex()) {
+    return PreconditionFailed("raft storage: compact past the last index " +
+                              std::to_string(LastIndex()));
+  }
+  if (index <= snapshot_.index) return Status::Ok();
+  uint64_t term = Term(index);
+  entries_.erase(entries_.begin(),
+                 entries_.begin() + static_cast<std::ptrdiff_t>(index - snapshot_.index));
+  snapshot_ = SnapshotMeta{index, term, {}};
+  return Status::Ok();
+}
+
+Status MemoryStorage::ApplySnapshot(const SnapshotMeta& meta) {
+  if (meta.index < snapshot_.index) {
+    return PreconditionFailed("raft storage: snapshot " + std::to_string(meta.index) +
+                              " is older than " + std::to_string(snapshot_.index));
+  }
+  entries_.clear();
+  snapshot_ = meta;
+  return Status::Ok();
 }
 
 RaftLog::RaftLog(const LogStorage& storage, uint64_t applied)
     : storage_(storage),
       offset_(storage.LastIndex() + 1),
-      committed_(std::min(storage.InitialHardState().commit, storage.LastIndex())),
+      committed_(std::max(std::min(storage.InitialHardState().commit, storage.LastIndex()),
+                          storage.Snapshot().index)),
       applied_(applied) {
   if (applied_ > committed_) Fatal("applied past the persisted commit", applied_, committed_);
+  // Entries up to the snapshot point are gone: the state machine must hold them.
+  if (applied_ < storage.Snapshot().index) {
+    Fatal("applied below the snapshot point", applied_, storage.Snapshot().index);
+  }
 }
 
 uint64_t RaftLog::LastIndex() const {
   if (!unstable_.empty()) return unstable_.back().index;
+  if (snapshot_) return snapshot_->index;
   return storage_.LastIndex();
 }
+
+uint64_t RaftLog::FirstIndex() const { return SnapshotPoint().index + 1; }
+
+SnapshotMeta RaftLog::SnapshotPoint() const { return snapshot_ ? *snapshot_ : storage_.Snapshot(); }
 
 uint64_t RaftLog::Term(uint64_t index) const {
   if (index == 0 || index > LastIndex()) return 0;
   if (index >= offset_) return unstable_[index - offset_].term;
+  if (snapshot_) return index == snapshot_->index ? snapshot_->term : 0;
+  if (index + 1 < storage_.FirstIndex()) return 0;  // compacted
   return storage_.Term(index);
 }
 
@@ -112,14 +152,30 @@ void RaftLog::CommitTo(uint64_t commit) {
 std::vector<Entry> RaftLog::Slice(uint64_t lo, uint64_t hi, size_t max_count) const {
   std::vector<Entry> out;
   hi = std::min({hi, LastIndex() + 1, lo + max_count});
-  if (lo < 1 || lo >= hi) return out;
+  if (lo >= hi) return out;
+  if (lo < FirstIndex()) Fatal("slice below the first index", lo, FirstIndex());
   if (lo < offset_) out = storage_.Entries(lo, std::min(hi, offset_));
   for (uint64_t i = std::max(lo, offset_); i < hi; ++i) out.push_back(unstable_[i - offset_]);
   return out;
 }
 
 std::vector<Entry> RaftLog::NextCommittedEntries() const {
+  if (!HasNextCommittedEntries()) return {};
   return Slice(applied_ + 1, committed_ + 1, committed_ - applied_);
+}
+
+void RaftLog::Restore(const SnapshotMeta& meta) {
+  if (meta.index <= committed_) Fatal("restore below commit", meta.index, committed_);
+  snapshot_ = meta;
+  unstable_.clear();
+  offset_ = meta.index + 1;
+  committed_ = meta.index;
+}
+
+void RaftLog::StableSnapshotTo(uint64_t index) {
+  if (!snapshot_ || snapshot_->index != index) return;  // replaced since the Ready
+  snapshot_.reset();
+  applied_ = std::max(applied_, index);
 }
 
 void RaftLog::StableTo(uint64_t index, uint64_t term) {

@@ -4,12 +4,16 @@
 //
 // Invariants:
 //   - indexes are contiguous from 1; index 0 is a sentinel with term 0;
-//   - applied <= committed <= LastIndex();
+//   - entries up to the snapshot point (the storage's Snapshot(), or a snapshot received
+//     from the leader and not yet persisted) are gone: only the snapshot point's term is
+//     known, and snapshot index <= applied <= committed <= LastIndex();
 //   - a committed entry is never truncated (that would be a safety bug: we abort).
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "base/status.h"
 #include "storage/raft/types.h"
 
 namespace coffer::storage::raft {
@@ -38,19 +42,27 @@ class LogStorage {
 class MemoryStorage : public LogStorage {
  public:
   HardState InitialHardState() const override { return hard_state_; }
-  uint64_t LastIndex() const override { return entries_.size(); }
-  SnapshotMeta Snapshot() const override { return {}; }
+  uint64_t LastIndex() const override { return snapshot_.index + entries_.size(); }
+  SnapshotMeta Snapshot() const override { return snapshot_; }
   uint64_t Term(uint64_t index) const override;
   std::vector<Entry> Entries(uint64_t lo, uint64_t hi) const override;
 
   // Appends `entries` (contiguous), first dropping any stored entry at or after the
-  // first new index.
+  // first new index; entries at or below the snapshot point are skipped.
   void Append(const std::vector<Entry>& entries);
   void SetHardState(const HardState& hs) { hard_state_ = hs; }
+  // Drops the entries up to `index` (the state machine holds them), keeping its term as
+  // the snapshot point; Snapshot().conf becomes empty. PreconditionFailed when `index` is
+  // past LastIndex(); a no-op at or below the current snapshot point.
+  Status Compact(uint64_t index);
+  // A snapshot received from the leader was installed: drops every entry.
+  // PreconditionFailed (nothing changes) when it is older than the current one.
+  Status ApplySnapshot(const SnapshotMeta& meta);
 
  private:
   HardState hard_state_;
-  std::vector<Entry> entries_;  // entries_[i] has index i + 1
+  SnapshotMeta snapshot_;
+  std::vector<Entry> entries_;  // entries_[i] has index snapshot_.index + 1 + i
 };
 
 class RaftLog {
@@ -62,7 +74,12 @@ class RaftLog {
 
   uint64_t LastIndex() const;
   uint64_t LastTerm() const { return Term(LastIndex()); }
-  // Term of entry `index`, or 0 if index is 0 or past LastIndex().
+  // The first entry still held (the snapshot point + 1).
+  uint64_t FirstIndex() const;
+  // The snapshot point: the unstable snapshot if any, else the storage's.
+  SnapshotMeta SnapshotPoint() const;
+  // Term of entry `index`, or 0 if index is 0, past LastIndex() or compacted (below
+  // FirstIndex() - 1).
   uint64_t Term(uint64_t index) const;
   bool MatchTerm(uint64_t index, uint64_t term) const;
   // Whether a log ending at (last_index, last_term) is at least as up to date (§5.4.1).
@@ -83,20 +100,28 @@ class RaftLog {
   uint64_t committed() const { return committed_; }
   uint64_t applied() const { return applied_; }
 
-  // Entries in [lo, hi), at most max_count of them.
+  // Entries in [lo, hi), at most max_count of them; lo >= FirstIndex() (else we abort).
   std::vector<Entry> Slice(uint64_t lo, uint64_t hi, size_t max_count) const;
   const std::vector<Entry>& UnstableEntries() const { return unstable_; }
-  // Entries committed but not yet applied.
+  // Entries committed but not yet applied (none while a snapshot is unstable).
   std::vector<Entry> NextCommittedEntries() const;
-  bool HasNextCommittedEntries() const { return committed_ > applied_; }
+  bool HasNextCommittedEntries() const { return !snapshot_ && committed_ > applied_; }
+
+  // Follower side of MsgSnap: drops the whole log for the snapshot `meta` (it becomes
+  // the unstable snapshot, committed = meta.index) until the driver installed it.
+  void Restore(const SnapshotMeta& meta);
+  const std::optional<SnapshotMeta>& UnstableSnapshot() const { return snapshot_; }
 
   // The driver persisted entries up to (index, term) / applied up to index.
   void StableTo(uint64_t index, uint64_t term);
+  // The driver installed the unstable snapshot up to `index`: applied = index.
+  void StableSnapshotTo(uint64_t index);
   void AppliedTo(uint64_t index);
 
  private:
   const LogStorage& storage_;
-  std::vector<Entry> unstable_;  // unstable_[i] has index offset_ + i
+  std::optional<SnapshotMeta> snapshot_;  // received, not yet installed by the driver
+  std::vector<Entry> unstable_;           // unstable_[i] has index offset_ + i
   uint64_t offset_;
   uint64_t committed_;
   uint64_t applied_;

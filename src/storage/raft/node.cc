@@ -1,16 +1,29 @@
 #include "storage/raft/node.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <utility>
 
+#include "base/log.h"
 #include "storage/keys.h"
 
 namespace coffer::storage::raft {
 
 Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, NodeOptions options) {
   if (options.id == kNone) return Err(InvalidArgument("raft: node id must be non-zero"));
-  if (options.peers.empty()) options.peers = {options.id};
   if (options.peers.size() > 1 && options.transport == nullptr) {
     return Err(InvalidArgument("raft: a transport is required with more than one peer"));
+  }
+  if (options.snapshot_dir.empty()) options.snapshot_dir = dir + "/snapshots";
+  std::error_code ec;
+  std::filesystem::create_directories(options.snapshot_dir, ec);
+  if (ec) return Err(IoError("raft: create " + options.snapshot_dir + ": " + ec.message()));
+  // Staged snapshots do not outlive the process that received them.
+  for (const auto& f : std::filesystem::directory_iterator(options.snapshot_dir, ec)) {
+    const std::string name = f.path().filename().string();
+    if (name.ends_with(".snap") || name.ends_with(".snap.tmp")) std::filesystem::remove(f, ec);
   }
   WalOptions wal_opts;
   wal_opts.segment_bytes = options.wal_segment_bytes;
@@ -19,25 +32,54 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, NodeOptions opt
   fsm_opts.map_size = options.fsm_map_size;
   fsm_opts.no_sync = options.fsm_no_sync;
   COFFER_ASSIGN_OR_RETURN(auto fsm, StateMachine::Open(dir + "/fsm", fsm_opts));
-  if (fsm->AppliedIndex() > wal->hard_state().commit) {
-    return Err(Corruption("raft: state machine applied index " +
-                          std::to_string(fsm->AppliedIndex()) + " is past the WAL's commit index " +
-                          std::to_string(wal->hard_state().commit)));
+  const uint64_t applied = fsm->AppliedIndex();
+  if (applied > wal->hard_state().commit) {
+    // A snapshot was installed in the state machine and the crash came before the WAL
+    // recorded it: the state machine is authoritative up to its applied index.
+    HardState hs = wal->hard_state();
+    hs.term = std::max(hs.term, fsm->AppliedTerm());
+    hs.commit = applied;
+    COFFER_RETURN_IF_ERROR(
+        wal->ApplySnapshot(SnapshotMeta{applied, fsm->AppliedTerm(), fsm->membership().conf}));
+    COFFER_RETURN_IF_ERROR(wal->SetHardState(hs));
+    COFFER_RETURN_IF_ERROR(wal->Sync());
+  }
+  if (applied < wal->Snapshot().index) {
+    return Err(Corruption("raft: state machine applied index " + std::to_string(applied) +
+                          " is before the WAL's compaction point " +
+                          std::to_string(wal->Snapshot().index) + " (state machine lost?)"));
   }
   std::unique_ptr<Node> node(new Node(std::move(options), std::move(wal), std::move(fsm)));
+  const Membership membership = node->fsm_->membership();
+  if (node->options_.transport != nullptr) {
+    node->options_.transport->UpdatePeers(membership.members);
+  }
   // A single voter needs no election timeout: it wins its own vote at once.
-  if (node->options_.peers.size() == 1) node->raft_->Campaign();
-  node->is_leader_ = node->raft_->state() == StateType::kLeader;
+  if (node->raft_->conf_state().voters == std::vector<uint64_t>{node->options_.id} &&
+      node->raft_->conf_state().learners.empty()) {
+    node->raft_->Campaign();
+  }
   COFFER_RETURN_IF_ERROR(node->HandleReadies());
+  node->UpdateLeadership();
   node->loop_ = std::thread([n = node.get()] { n->Run(); });
   return node;
 }
 
 Node::Node(NodeOptions options, std::unique_ptr<Wal> wal, std::unique_ptr<StateMachine> fsm)
     : options_(std::move(options)), wal_(std::move(wal)), fsm_(std::move(fsm)) {
+  std::vector<uint64_t> peers = options_.peers;
+  // A log written before memberships were recorded belongs to a single voter.
+  if (peers.empty() && fsm_->membership().empty() && wal_->LastIndex() > 0) {
+    peers = {options_.id};
+  }
+  raft_ = std::make_unique<Raft>(MakeConfig(peers));
+}
+
+Config Node::MakeConfig(const std::vector<uint64_t>& peers) const {
   Config config;
   config.id = options_.id;
-  config.peers = options_.peers;
+  config.conf = fsm_->membership().conf;
+  config.peers = peers;
   config.election_tick = options_.election_tick;
   config.heartbeat_tick = options_.heartbeat_tick;
   config.pre_vote = true;
@@ -45,7 +87,7 @@ Node::Node(NodeOptions options, std::unique_ptr<Wal> wal, std::unique_ptr<StateM
   config.seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   config.storage = wal_.get();
   config.applied = fsm_->AppliedIndex();
-  raft_ = std::make_unique<Raft>(config);
+  return config;
 }
 
 Node::~Node() { Shutdown(); }
@@ -60,6 +102,9 @@ void Node::Shutdown() {
   std::lock_guard<std::mutex> lock(mu_);
   is_leader_ = false;
   FailAll(Unavailable("raft: node shutting down"));
+  for (auto& [task, done] : tasks_) *done = true;  // never run
+  tasks_.clear();
+  done_cv_.notify_all();
 }
 
 Status Node::error() const {
@@ -70,6 +115,10 @@ Status Node::error() const {
 Status Node::Propose(std::string command) {
   auto p = std::make_shared<Proposal>();
   p->command = std::move(command);
+  return ProposeAndWait(std::move(p));
+}
+
+Status Node::ProposeAndWait(ProposalPtr p) {
   const auto deadline = std::chrono::steady_clock::now() + options_.propose_timeout;
   std::unique_lock<std::mutex> lock(mu_);
   if (!done_cv_.wait_until(lock, deadline, [&] {
@@ -91,7 +140,34 @@ void Node::Step(Message m) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
+    if (m.type == MessageType::kMsgSnap) return;  // only through ReceiveSnapshot
+    if (m.from != kNone) last_contact_[m.from] = std::chrono::steady_clock::now();
     inbox_.push_back(std::move(m));
+  }
+  loop_cv_.notify_one();
+}
+
+bool Node::RunOnLoop(Task task) {
+  auto done = std::make_shared<bool>(false);
+  bool ran = false;  // written by the loop before it sets *done under mu_
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return false;
+  tasks_.emplace_back(
+      [&ran, t = std::move(task)] {
+        t();
+        ran = true;
+      },
+      done);
+  loop_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return *done; });
+  return ran;
+}
+
+void Node::PostToLoop(Task task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    tasks_.emplace_back(std::move(task), std::make_shared<bool>(false));
   }
   loop_cv_.notify_one();
 }
@@ -107,6 +183,7 @@ void Node::FailAll(const Status& status) {
   queue_.clear();
   for (auto& [index, p] : waiting_) Complete(p, status);
   waiting_.clear();
+  for (auto& [context, r] : reads_) r->done = true;
   done_cv_.notify_all();
 }
 
@@ -114,14 +191,17 @@ void Node::Run() {
   auto next_tick = std::chrono::steady_clock::now() + options_.tick_interval;
   std::deque<ProposalPtr> proposals;
   std::vector<Message> inbox;
+  std::deque<std::pair<Task, std::shared_ptr<bool>>> tasks;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      loop_cv_.wait_until(lock, next_tick,
-                          [&] { return stopping_ || !queue_.empty() || !inbox_.empty(); });
+      loop_cv_.wait_until(lock, next_tick, [&] {
+        return stopping_ || !queue_.empty() || !inbox_.empty() || !tasks_.empty();
+      });
       if (stopping_) return;
       proposals.swap(queue_);
       inbox.swap(inbox_);
+      tasks.swap(tasks_);
     }
     done_cv_.notify_all();  // queue space freed
     const auto now = std::chrono::steady_clock::now();
@@ -132,85 +212,248 @@ void Node::Run() {
     }
     for (const Message& m : inbox) raft_->Step(m);
     inbox.clear();
-    std::vector<std::pair<ProposalPtr, Status>> rejected;
-    for (auto& p : proposals) {
-      Status st = raft_->Propose(p->command);
-      if (!st.ok()) {
-        rejected.emplace_back(p, std::move(st));
-        continue;
-      }
-      p->index = raft_->log().LastIndex();
-      p->term = raft_->term();
-      p->command.clear();
-      auto [it, inserted] = waiting_.try_emplace(p->index, p);
-      if (!inserted) {  // our older entry at this index was truncated away
-        rejected.emplace_back(it->second,
-                              Unavailable("raft: proposal replaced by another leader's entry"));
-        it->second = p;
-      }
-    }
+    for (auto& [task, done] : tasks) task();
+    RunStep(proposals);
     proposals.clear();
-    if (!rejected.empty()) {
+    Status st = HandleReadies();
+    if (st.ok()) UpdateLeadership();
+    {
       std::lock_guard<std::mutex> lock(mu_);
-      for (auto& [p, st] : rejected) Complete(p, std::move(st));
+      for (auto& [task, done] : tasks) *done = true;
+      if (!st.ok()) {
+        // After a failed write or fdatasync the durable state is unknown: stop for good.
+        log::Error("raft", "node stopped", {{"error", st.ToString()}});
+        error_ = st;
+        stopping_ = true;
+        is_leader_ = false;
+        FailAll(st);
+      }
       done_cv_.notify_all();
     }
-    Status st = HandleReadies();
-    is_leader_ = raft_->state() == StateType::kLeader;
+    tasks.clear();
+    if (!st.ok()) return;
+  }
+}
+
+// Hands the queued proposals to Raft and registers them by log index.
+void Node::RunStep(const std::deque<ProposalPtr>& proposals) {
+  std::vector<std::pair<ProposalPtr, Status>> rejected;
+  for (const ProposalPtr& p : proposals) {
+    Status st =
+        p->conf_change ? raft_->ProposeConfChange(*p->conf_change) : raft_->Propose(p->command);
     if (!st.ok()) {
-      // After a failed write or fdatasync the durable state is unknown: stop for good.
-      std::lock_guard<std::mutex> lock(mu_);
-      error_ = st;
-      stopping_ = true;
-      is_leader_ = false;
-      FailAll(st);
-      return;
+      rejected.emplace_back(p, std::move(st));
+      continue;
     }
+    p->index = raft_->log().LastIndex();
+    p->term = raft_->term();
+    p->command.clear();
+    auto [it, inserted] = waiting_.try_emplace(p->index, p);
+    if (!inserted) {  // our older entry at this index was truncated away
+      rejected.emplace_back(it->second,
+                            Unavailable("raft: proposal replaced by another leader's entry"));
+      it->second = p;
+    }
+  }
+  if (!rejected.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [p, st] : rejected) Complete(p, std::move(st));
+    done_cv_.notify_all();
   }
 }
 
 Status Node::HandleReadies() {
   while (raft_->HasReady()) {
     Ready rd = raft_->GetReady();
+    if (rd.snapshot) COFFER_RETURN_IF_ERROR(InstallSnapshot(*rd.snapshot));
     if (!rd.entries.empty()) COFFER_RETURN_IF_ERROR(wal_->Append(rd.entries));
     if (rd.hard_state) COFFER_RETURN_IF_ERROR(wal_->SetHardState(*rd.hard_state));
-    if (!rd.entries.empty() || rd.hard_state) {
-      if (!options_.unsafe_wal_no_sync) COFFER_RETURN_IF_ERROR(wal_->Sync());
+    if (rd.snapshot || !rd.entries.empty() || rd.hard_state) {
+      if (!options_.unsafe_wal_no_sync || rd.snapshot) COFFER_RETURN_IF_ERROR(wal_->Sync());
       ++sync_count_;
     }
-    if (!rd.messages.empty() && options_.transport != nullptr) {
-      options_.transport->Send(std::move(rd.messages));
+    SendMessages(std::move(rd.messages));
+    for (const ReadState& rs : rd.read_states) {
+      auto it = reads_.find(rs.context);
+      if (it == reads_.end()) continue;
+      it->second->index = rs.index;
+      it->second->ready = true;
     }
-    if (!rd.committed_entries.empty()) {
-      std::vector<std::pair<ProposalPtr, Status>> finished;
-      for (const Entry& e : rd.committed_entries) {
-        COFFER_RETURN_IF_ERROR(fsm_->Apply(e.index, e.term, e.data));
-        ++apply_count_;
-        // Every proposal at or before this index is decided: its entry is this one or
-        // was replaced by an entry of another term.
-        while (!waiting_.empty() && waiting_.begin()->first <= e.index) {
-          ProposalPtr p = waiting_.begin()->second;
-          waiting_.erase(waiting_.begin());
-          if (p->index == e.index && p->term == e.term) {
-            finished.emplace_back(std::move(p), Status::Ok());
-          } else {
-            finished.emplace_back(std::move(p),
-                                  Unavailable("raft: proposal replaced by another leader's entry"));
-          }
-        }
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      for (auto& [p, st] : finished) Complete(p, std::move(st));
-      done_cv_.notify_all();
-    }
+    COFFER_RETURN_IF_ERROR(ApplyEntries(rd.committed_entries));
     raft_->Advance(rd);
+    if (!rd.committed_entries.empty()) COFFER_RETURN_IF_ERROR(MaybeCompact());
+    CompleteReads();
   }
   return Status::Ok();
 }
 
+// Ready::snapshot: the file ReceiveSnapshot verified goes into the state machine, then
+// the WAL drops its log for it (synced by the caller before any message is sent).
+Status Node::InstallSnapshot(const SnapshotMeta& meta) {
+  std::string path;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = snapshot_files_.find(meta.index);
+    if (it == snapshot_files_.end()) {
+      return Internal("raft: no received file for snapshot " + std::to_string(meta.index));
+    }
+    path = it->second;
+  }
+  COFFER_ASSIGN_OR_RETURN(SnapshotHeader header, fsm_->InstallFile(path));
+  if (header.meta.index != meta.index || header.meta.term != meta.term) {
+    return Internal("raft: snapshot file changed since it was received");
+  }
+  COFFER_RETURN_IF_ERROR(fsm_->Sync());  // the WAL forgets the log below it next
+  COFFER_RETURN_IF_ERROR(wal_->ApplySnapshot(meta));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = snapshot_files_.begin();
+         it != snapshot_files_.end() && it->first <= meta.index;) {
+      ::unlink(it->second.c_str());
+      it = snapshot_files_.erase(it);
+    }
+  }
+  log::Info("raft", "installed snapshot",
+            {{"index", std::to_string(meta.index)}, {"term", std::to_string(meta.term)}});
+  if (options_.transport != nullptr) options_.transport->UpdatePeers(header.members);
+  return Status::Ok();
+}
+
+void Node::SendMessages(std::vector<Message> messages) {
+  if (messages.empty() || options_.transport == nullptr) return;
+  std::vector<Message> plain;
+  for (Message& m : messages) {
+    if (m.type != MessageType::kMsgSnap) {
+      plain.push_back(std::move(m));
+      continue;
+    }
+    // The stream is a consistent read of the state machine at its applied index (at or
+    // past the compaction point the core asked for); the receiver takes the meta from the
+    // stream's header, so meta and data always match.
+    options_.transport->SendSnapshot(std::move(m), [this](const SnapshotSink& sink) -> Status {
+      auto header = fsm_->WriteSnapshot(sink);
+      return header ? Status::Ok() : header.error();
+    });
+  }
+  if (!plain.empty()) options_.transport->Send(std::move(plain));
+}
+
+Status Node::ApplyEntries(const std::vector<Entry>& entries) {
+  if (entries.empty()) return Status::Ok();
+  std::vector<std::pair<ProposalPtr, Status>> finished;
+  for (const Entry& e : entries) {
+    if (e.type == EntryType::kConfigChange) {
+      COFFER_RETURN_IF_ERROR(ApplyConfChangeEntry(e));
+    } else {
+      COFFER_RETURN_IF_ERROR(fsm_->Apply(e.index, e.term, e.data));
+    }
+    ++apply_count_;
+    // Every proposal at or before this index is decided: its entry is this one or was
+    // replaced by an entry of another term.
+    while (!waiting_.empty() && waiting_.begin()->first <= e.index) {
+      ProposalPtr p = waiting_.begin()->second;
+      waiting_.erase(waiting_.begin());
+      if (p->index == e.index && p->term == e.term) {
+        finished.emplace_back(std::move(p), Status::Ok());
+      } else {
+        finished.emplace_back(std::move(p),
+                              Unavailable("raft: proposal replaced by another leader's entry"));
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [p, st] : finished) Complete(p, std::move(st));
+  done_cv_.notify_all();
+  return Status::Ok();
+}
+
+// A conf-change entry: the core's membership and the state machine's record (with the
+// applied index, one transaction) change in the same apply step.
+Status Node::ApplyConfChangeEntry(const Entry& e) {
+  Membership next = fsm_->membership();
+  Result<ConfChange> cc = DecodeConfChange(e.data);
+  if (!cc) {
+    log::Warn("raft", "undecodable conf change applied without effect",
+              {{"index", std::to_string(e.index)}});
+    return fsm_->ApplyMembership(e.index, e.term, next);
+  }
+  next.conf = raft_->ApplyConfChange(*cc);
+  const uint64_t id = cc->node_id;
+  std::optional<Member> old;
+  if (const Member* m = next.Find(id)) old = *m;
+  std::erase_if(next.members, [&](const Member& m) { return m.id == id; });
+  if (cc->type != ConfChangeType::kRemoveNode && id != kNone) {
+    Member m = old.value_or(Member{id, "", "", true});
+    if (Result<Member> given = DecodeMember(cc->context); given) {
+      m.name = given->name;
+      m.address = given->address;
+    }
+    m.id = id;
+    m.voter = cc->type == ConfChangeType::kAddVoter;
+    next.members.push_back(std::move(m));
+    std::sort(next.members.begin(), next.members.end(),
+              [](const Member& a, const Member& b) { return a.id < b.id; });
+  }
+  COFFER_RETURN_IF_ERROR(fsm_->ApplyMembership(e.index, e.term, next));
+  if (options_.transport != nullptr) options_.transport->UpdatePeers(next.members);
+  return Status::Ok();
+}
+
+// Once snapshot_threshold entries were applied past the compaction point, the state
+// machine is flushed (it holds them) and the WAL keeps only trailing_logs of them.
+Status Node::MaybeCompact() {
+  const uint64_t applied = raft_->log().applied();
+  const uint64_t point = wal_->Snapshot().index;
+  if (applied < point + std::max<uint64_t>(options_.snapshot_threshold, 1)) return Status::Ok();
+  if (applied <= options_.trailing_logs) return Status::Ok();
+  const uint64_t target = std::min(applied - options_.trailing_logs, wal_->LastIndex());
+  if (target <= point) return Status::Ok();
+  COFFER_RETURN_IF_ERROR(fsm_->Sync());
+  COFFER_RETURN_IF_ERROR(wal_->Compact(target));
+  return wal_->Sync();
+}
+
+void Node::CompleteReads() {
+  if (reads_.empty()) return;
+  const uint64_t applied = raft_->log().applied();
+  bool any = false;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    ReadRequest& r = *it->second;
+    if (r.ready && applied >= r.index) {
+      r.done = true;
+      any = true;
+    }
+    if (r.done || r.abandoned) {
+      it = reads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (any) done_cv_.notify_all();
+}
+
+// Leadership as the rest of the server sees it: a leader counts once it applied an entry
+// of its term (so its state machine holds everything committed before it).
+void Node::UpdateLeadership() {
+  const bool leading = raft_->state() == StateType::kLeader && fsm_->AppliedTerm() == raft_->term();
+  if (leading == leading_) return;
+  leading_ = leading;
+  is_leader_ = leading;
+  if (options_.on_leadership) options_.on_leadership(leading, raft_->term());
+  std::lock_guard<std::mutex> lock(mu_);
+  done_cv_.notify_all();
+}
+
 Result<std::unique_ptr<RaftBackend>> RaftBackend::Open(const std::string& dir,
                                                        NodeOptions options) {
+  const bool standalone = options.transport == nullptr;
   COFFER_ASSIGN_OR_RETURN(auto node, Node::Open(dir, std::move(options)));
+  // Without a transport a node can only ever be a single voter: a fresh one bootstraps.
+  if (standalone) {
+    Status st = node->Bootstrap();
+    if (!st.ok() && st.code() != StatusCode::kPreconditionFailed) return Err(std::move(st));
+  }
   return std::make_unique<RaftBackend>(std::move(node));
 }
 

@@ -10,10 +10,17 @@
 // applied: Ok if that entry has the proposal's term, Unavailable if another term's entry
 // replaced it.
 //
-// Today only a single node is tested (peers == {id}: it campaigns at Open and is leader
-// at once); a Transport for the cluster port plugs in through NodeOptions::transport.
+// Membership: the voters and learners come from the state machine's membership (applied
+// with each conf-change entry, and carried by snapshots). A fresh node has none and waits
+// for Bootstrap() or a leader; NodeOptions::peers makes static voters (tests), and a log
+// written before memberships existed keeps its single voter {id}. Snapshots: received
+// ones are installed from a verified file before the Ready's messages go out; outgoing
+// ones are streamed by the Transport from a consistent read of the state machine.
+// Compaction: see NodeOptions::snapshot_threshold. Details: README.md.
 //
-// Thread-safety: Propose, Step, IsLeader and Shutdown are safe for concurrent use.
+// Thread-safety: every public method is safe for concurrent use; the ones that wait
+// (Propose, membership changes, ReadBarrier, TransferLeadership, GetStatus, Restore)
+// must not be called from the loop thread (on_leadership, Transport callbacks).
 
 #include <atomic>
 #include <chrono>
@@ -35,30 +42,15 @@
 #include "base/status.h"
 #include "storage/backend.h"
 #include "storage/raft/fsm.h"
+#include "storage/raft/membership.h"
 #include "storage/raft/raft.h"
+#include "storage/raft/snapshot.h"
 #include "storage/raft/types.h"
 #include "storage/raft/wal.h"
 
 namespace coffer::storage::raft {
 
-// A cluster member as the state machine records it (applied with the conf change that
-// added it, so every replica and every snapshot has the same address book).
-struct Member {
-  uint64_t id = kNone;  // Raft id: MemberId(name)
-  std::string name;     // Vault's node_id ("node1")
-  std::string address;  // cluster address, host:port
-  bool voter = true;    // false: learner (non-voter)
-
-  bool operator==(const Member&) const = default;
-};
-
-// The Raft id of a node name: the first 8 bytes of SHA-256(name), never kNone.
-uint64_t MemberId(std::string_view name);
-
-// Writes a snapshot stream (docs/formats/raft-snapshot.md) in chunks to a sink.
-using SnapshotSink = std::function<Status(std::string_view chunk)>;
-// Reads up to `n` bytes into `buf`; 0 at the end of the stream.
-using SnapshotSource = std::function<Result<size_t>(char* buf, size_t n)>;
+// Member, MemberId (membership.h), SnapshotSink and SnapshotSource (snapshot.h).
 
 // Delivers a Ready's messages to peers. Called on the loop thread after the Ready's
 // writes are durable; must not block for long (queue and return).
@@ -201,16 +193,42 @@ class Node {
  private:
   struct Proposal {
     std::string command;
+    // Set for a membership change: proposed with Raft::ProposeConfChange instead.
+    std::optional<ConfChange> conf_change;
     uint64_t index = 0;
     uint64_t term = 0;
     bool done = false;
     Status status;
   };
   using ProposalPtr = std::shared_ptr<Proposal>;
+  struct ReadRequest {
+    std::string context;
+    uint64_t index = 0;  // from the ReadState
+    bool ready = false;  // the ReadState arrived
+    bool done = false;
+    bool abandoned = false;  // the caller timed out
+  };
+  using ReadPtr = std::shared_ptr<ReadRequest>;
+  using Task = std::function<void()>;
 
   Node(NodeOptions options, std::unique_ptr<Wal> wal, std::unique_ptr<StateMachine> fsm);
+  Config MakeConfig(const std::vector<uint64_t>& peers) const;
   void Run();
+  void RunStep(const std::deque<ProposalPtr>& proposals);
   Status HandleReadies();
+  Status InstallSnapshot(const SnapshotMeta& meta);
+  void SendMessages(std::vector<Message> messages);
+  Status ApplyEntries(const std::vector<Entry>& entries);
+  Status ApplyConfChangeEntry(const Entry& e);
+  Status MaybeCompact();
+  void CompleteReads();
+  void UpdateLeadership();
+  Status DoBootstrap();
+  // Queues `task` for the loop thread and waits until it ran; false if the node stopped.
+  bool RunOnLoop(Task task);
+  void PostToLoop(Task task);
+  // Proposes through the queue and waits until applied (Propose's contract).
+  Status ProposeAndWait(ProposalPtr p);
   void Complete(const ProposalPtr& p, Status status);  // requires mu_
   void FailAll(const Status& status);                  // requires mu_
 
@@ -219,14 +237,22 @@ class Node {
   std::unique_ptr<StateMachine> fsm_;
   std::unique_ptr<Raft> raft_;               // loop thread only (and Open before it starts)
   std::map<uint64_t, ProposalPtr> waiting_;  // by log index; loop thread only
+  std::map<std::string, ReadPtr> reads_;     // by context; loop thread only
+  bool leading_ = false;                     // what on_leadership last said; loop thread
+  uint64_t read_seq_ = 0;                    // guarded by mu_
 
   mutable std::mutex mu_;
   std::condition_variable loop_cv_;  // work for the loop
   std::condition_variable done_cv_;  // a proposal completed or queue space freed
   std::deque<ProposalPtr> queue_;    // guarded by mu_
   std::vector<Message> inbox_;       // guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
-  Status error_;                     // guarded by mu_
+  std::deque<std::pair<Task, std::shared_ptr<bool>>> tasks_;  // guarded by mu_
+  // Received snapshot files by snapshot index, until installed; guarded by mu_.
+  std::map<uint64_t, std::string> snapshot_files_;
+  // When each peer's last message arrived; guarded by mu_.
+  std::map<uint64_t, std::chrono::steady_clock::time_point> last_contact_;
+  bool stopping_ = false;  // guarded by mu_
+  Status error_;           // guarded by mu_
 
   std::atomic<bool> is_leader_{false};
   std::atomic<uint64_t> sync_count_{0};

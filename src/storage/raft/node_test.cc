@@ -74,9 +74,10 @@ TEST(NodeTest, ReopenReplaysWalWithoutApplyingTwice) {
       ASSERT_TRUE(IsOk(b->Put("k/" + std::to_string(i), std::to_string(i))));
     }
     applied = b->node().state_machine().AppliedIndex();
-    // The leader's empty entry, then one entry per Put.
-    EXPECT_EQ(applied, 21u);
-    EXPECT_EQ(b->node().apply_count(), 21u);
+    // The bootstrap conf change, the leader's empty entry, then one entry per Put.
+    EXPECT_EQ(applied, 22u);
+    EXPECT_EQ(b->node().apply_count(), 22u);
+    EXPECT_EQ(b->node().Members().size(), 1u);
   }
   auto b = OpenOrDie(dir.path(), TestOptions(true));
   ASSERT_NE(b, nullptr);
@@ -190,6 +191,100 @@ TEST(NodeTest, ShutdownFailsProposalsInFlight) {
     }
   }
   EXPECT_TRUE(IsOk(b->Put("late", "x")));
+}
+
+TEST(NodeTest, FreshNodeWaitsForBootstrap) {
+  TempDir dir;
+  NodeOptions opts = TestOptions();
+  opts.name = "solo";
+  opts.address = "127.0.0.1:8201";
+  auto node = Node::Open(dir.path(), opts);
+  ASSERT_TRUE(IsOk(node));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // many election timeouts
+  EXPECT_FALSE((*node)->IsLeader());
+  EXPECT_TRUE((*node)->Members().empty());
+  ASSERT_TRUE(IsOk((*node)->Bootstrap()));
+  EXPECT_TRUE((*node)->IsLeader());
+  EXPECT_EQ((*node)->Bootstrap().code(), StatusCode::kPreconditionFailed);
+  ASSERT_EQ((*node)->Members().size(), 1u);
+  EXPECT_EQ((*node)->Members()[0], (Member{opts.id, "solo", "127.0.0.1:8201", true}));
+  EXPECT_TRUE(IsOk((*node)->ReadBarrier(std::chrono::milliseconds(1000))));
+  NodeStatus st = (*node)->GetStatus();
+  EXPECT_EQ(st.state, StateType::kLeader);
+  ASSERT_EQ(st.peers.size(), 1u);
+  EXPECT_EQ(st.peers[0].member.name, "solo");
+  node->reset();
+  // The membership survives a restart: it leads again without a bootstrap.
+  node = Node::Open(dir.path(), opts);
+  ASSERT_TRUE(IsOk(node));
+  EXPECT_TRUE((*node)->IsLeader());
+  EXPECT_EQ((*node)->Members().size(), 1u);
+}
+
+TEST(NodeTest, StateMachineAheadOfTheWalAfterASnapshotInstall) {
+  // A crash after the state machine installed a snapshot and before the WAL recorded it.
+  TempDir src_dir, dir;
+  std::string snap;
+  {
+    auto src = StateMachine::Open(src_dir.path(), StateMachineOptions{.map_size = 1 << 20});
+    ASSERT_TRUE(IsOk(src));
+    Membership m;
+    m.conf.voters = {1};
+    m.members = {Member{1, "n1", "a:1", true}};
+    ASSERT_TRUE(IsOk((*src)->ApplyMembership(1, 3, m)));
+    for (uint64_t i = 2; i <= 40; ++i) {
+      ASSERT_TRUE(IsOk((*src)->Apply(
+          i, 3, EncodeBatch(std::vector<Op>{Op::Put("k/" + std::to_string(i), "v")}))));
+    }
+    ASSERT_TRUE(IsOk((*src)->WriteSnapshot([&](std::string_view c) {
+      snap.append(c);
+      return Status::Ok();
+    })));
+  }
+  {
+    auto fsm = StateMachine::Open(dir.path() + "/fsm", StateMachineOptions{.map_size = 1 << 20});
+    ASSERT_TRUE(IsOk(fsm));
+    size_t pos = 0;
+    ASSERT_TRUE(IsOk((*fsm)->Install([&](char* buf, size_t n) -> Result<size_t> {
+      size_t k = std::min(n, snap.size() - pos);
+      std::copy_n(snap.data() + pos, k, buf);
+      pos += k;
+      return k;
+    })));
+  }
+  auto b = OpenOrDie(dir.path());
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->node().IsLeader());
+  EXPECT_EQ(b->node().GetStatus().snapshot_index, 40u);
+  EXPECT_EQ(*b->Get("k/7"), "v");
+  ASSERT_TRUE(IsOk(b->Put("after", "1")));
+  b.reset();
+  b = OpenOrDie(dir.path());
+  EXPECT_EQ(*b->Get("after"), "1");
+  EXPECT_EQ(*b->Get("k/40"), "v");
+}
+
+TEST(NodeTest, CompactionKeepsTrailingLogsAndSurvivesRestart) {
+  TempDir dir;
+  NodeOptions opts = TestOptions(true);
+  opts.snapshot_threshold = 50;
+  opts.trailing_logs = 10;
+  opts.wal_segment_bytes = 4096;
+  {
+    auto b = OpenOrDie(dir.path(), opts);
+    ASSERT_NE(b, nullptr);
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE(IsOk(b->Put("c/" + std::to_string(i), std::string(100, 'x'))));
+    }
+    NodeStatus st = b->node().GetStatus();
+    EXPECT_GE(st.snapshot_index, 200u);
+    EXPECT_GE(st.applied_index, st.snapshot_index + 10);
+  }
+  auto b = OpenOrDie(dir.path(), opts);
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->node().IsLeader());
+  for (int i = 0; i < 300; i += 37) EXPECT_TRUE(b->Get("c/" + std::to_string(i))->has_value());
+  ASSERT_TRUE(IsOk(b->Put("after", "1")));
 }
 
 }  // namespace

@@ -17,6 +17,13 @@ MessageType VoteRespType(MessageType t) {
   return t == MessageType::kMsgVote ? MessageType::kMsgVoteResp : MessageType::kMsgPreVoteResp;
 }
 
+// Messages that carry no term: stepped in by the driver, or forwarded to the leader.
+bool IsLocal(MessageType t) {
+  return t == MessageType::kMsgProp || t == MessageType::kMsgSnapStatus ||
+         t == MessageType::kMsgUnreachable || t == MessageType::kMsgTransferLeader ||
+         t == MessageType::kMsgReadIndex;
+}
+
 }  // namespace
 
 const char* MessageTypeName(MessageType type) {
@@ -63,10 +70,19 @@ Raft::Raft(const Config& config)
       heartbeat_tick_(config.heartbeat_tick),
       pre_vote_(config.pre_vote),
       check_quorum_(config.check_quorum),
+      max_entries_per_msg_(std::max<size_t>(config.max_entries_per_msg, 1)),
+      max_inflight_msgs_(std::max<size_t>(config.max_inflight_msgs, 1)),
+      // Lease-based reads are only as good as the lease check-quorum maintains.
+      read_only_(config.check_quorum ? config.read_only : Config::ReadOnlyOption::kSafe),
       random_(config.random),
       prng_state_(config.seed ^ (config.id * 0x2545f4914f6cdd1dULL)),
       log_(*config.storage, config.applied) {
-  for (uint64_t p : config.peers) prs_[p] = Progress{};
+  if (config.conf.voters.empty() && config.conf.learners.empty()) {
+    for (uint64_t p : config.peers) prs_[p] = Progress{};
+  } else {
+    for (uint64_t p : config.conf.voters) prs_[p] = Progress{};
+    for (uint64_t p : config.conf.learners) prs_[p].learner = true;
+  }
   HardState hs = config.storage->InitialHardState();
   term_ = hs.term;
   vote_ = hs.vote;
@@ -79,11 +95,24 @@ const Progress* Raft::progress(uint64_t peer) const {
   return it == prs_.end() ? nullptr : &it->second;
 }
 
+size_t Raft::VoterCount() const {
+  size_t n = 0;
+  for (const auto& [peer, pr] : prs_) n += pr.learner ? 0 : 1;
+  return n;
+}
+
+bool Raft::IsVoter(uint64_t id) const {
+  auto it = prs_.find(id);
+  return it != prs_.end() && !it->second.learner;
+}
+
 void Raft::Send(Message m) {
-  m.from = id_;
-  // Vote traffic carries the campaign's term; everything else carries ours.
+  if (m.from == kNone) m.from = id_;  // forwarded requests keep their origin
+  // Vote traffic carries the campaign's term, forwarded local requests none; everything
+  // else carries ours.
   if (m.type != MessageType::kMsgVote && m.type != MessageType::kMsgVoteResp &&
-      m.type != MessageType::kMsgPreVote && m.type != MessageType::kMsgPreVoteResp) {
+      m.type != MessageType::kMsgPreVote && m.type != MessageType::kMsgPreVoteResp &&
+      !IsLocal(m.type)) {
     m.term = term_;
   }
   msgs_.push_back(std::move(m));
@@ -104,8 +133,12 @@ void Raft::Reset(uint64_t term) {
   heartbeat_elapsed_ = 0;
   ResetRandomizedTimeout();
   votes_.clear();
+  lead_transferee_ = kNone;
+  pending_reads_.clear();
   for (auto& [peer, pr] : prs_) {
+    bool learner = pr.learner;
     pr = Progress{};
+    pr.learner = learner;
     pr.next = log_.LastIndex() + 1;
     if (peer == id_) pr.match = log_.LastIndex();
   }
@@ -135,14 +168,17 @@ void Raft::BecomeLeader() {
   Reset(term_);
   lead_ = id_;
   state_ = StateType::kLeader;
+  // Any conf change in the log may be uncommitted or unapplied: none is proposed before
+  // they are all applied.
+  pending_conf_index_ = log_.LastIndex();
   // An entry of the new term, so entries of earlier terms can commit (§5.4.2, §8).
   AppendEntries({Entry{}});
 }
 
 void Raft::Campaign() { StartCampaign(pre_vote_); }
 
-void Raft::StartCampaign(bool pre) {
-  if (prs_.find(id_) == prs_.end()) return;  // not a voter
+void Raft::StartCampaign(bool pre, bool transfer) {
+  if (!IsVoter(id_)) return;  // learners and removed nodes never campaign
   uint64_t campaign_term;
   MessageType type;
   if (pre) {
@@ -160,13 +196,14 @@ void Raft::StartCampaign(bool pre) {
     return;
   }
   for (const auto& [peer, pr] : prs_) {
-    if (peer == id_) continue;
+    if (peer == id_ || pr.learner) continue;
     Message m;
     m.type = type;
     m.to = peer;
     m.term = campaign_term;
     m.index = log_.LastIndex();
     m.log_term = log_.LastTerm();
+    if (transfer) m.context = kTransferContext;
     Send(std::move(m));
   }
 }
@@ -187,6 +224,8 @@ void Raft::Tick() {
       BecomeFollower(term_, kNone);
       return;
     }
+    // A transfer that did not finish within an election timeout is abandoned.
+    AbortLeaderTransfer();
   }
   if (heartbeat_elapsed_ >= heartbeat_tick_) {
     heartbeat_elapsed_ = 0;
@@ -197,7 +236,7 @@ void Raft::Tick() {
 bool Raft::QuorumActive() {
   size_t active = 0;
   for (auto& [peer, pr] : prs_) {
-    if (peer == id_ || pr.recent_active) ++active;
+    if (!pr.learner && (peer == id_ || pr.recent_active)) ++active;
     pr.recent_active = false;
   }
   return active >= Quorum();
@@ -205,17 +244,21 @@ bool Raft::QuorumActive() {
 
 void Raft::Step(const Message& m) {
   bool is_vote = m.type == MessageType::kMsgVote || m.type == MessageType::kMsgPreVote;
-  if (m.type == MessageType::kMsgProp) {
-    // Local message, no term.
+  if (IsLocal(m.type)) {
+    // Local (or forwarded local) message, no term.
   } else if (m.term > term_) {
-    if (is_vote && check_quorum_ && lead_ != kNone && election_elapsed_ < election_tick_) {
+    bool transfer = m.type == MessageType::kMsgVote && m.context == kTransferContext;
+    if (is_vote && !transfer && check_quorum_ && lead_ != kNone &&
+        election_elapsed_ < election_tick_) {
       // We heard from a live leader within the minimum election timeout: ignore (§6).
+      // A leader handing over (MsgTimeoutNow) lifts the lease for its transferee.
       return;
     }
     if (m.type == MessageType::kMsgPreVote ||
         (m.type == MessageType::kMsgPreVoteResp && !m.reject)) {
       // Pre-vote traffic never changes our term; a granted pre-vote is counted below.
-    } else if (m.type == MessageType::kMsgApp || m.type == MessageType::kMsgHeartbeat) {
+    } else if (m.type == MessageType::kMsgApp || m.type == MessageType::kMsgHeartbeat ||
+               m.type == MessageType::kMsgSnap) {
       BecomeFollower(m.term, m.from);
     } else {
       BecomeFollower(m.term, kNone);
@@ -280,6 +323,7 @@ void Raft::HandleVoteRequest(const Message& m) {
 
 Status Raft::Propose(std::string data) {
   if (state_ != StateType::kLeader) return Unavailable("raft: not the leader");
+  if (lead_transferee_ != kNone) return Unavailable("raft: leadership transfer in progress");
   Entry e;
   e.data = std::move(data);
   AppendEntries({std::move(e)});
@@ -294,15 +338,20 @@ void Raft::AppendEntries(std::vector<Entry> entries) {
     e.index = ++last;
   }
   log_.Append(entries);
-  Progress& self = prs_[id_];
-  self.match = last;
-  self.next = last + 1;
+  auto self = prs_.find(id_);
+  if (self != prs_.end()) {
+    self->second.match = last;
+    self->second.next = last + 1;
+  }
   MaybeCommit();
 }
 
 bool Raft::MaybeCommit() {
   std::vector<uint64_t> matches;
-  for (const auto& [peer, pr] : prs_) matches.push_back(pr.match);
+  for (const auto& [peer, pr] : prs_) {
+    if (!pr.learner) matches.push_back(pr.match);  // learners never count
+  }
+  if (matches.empty()) return false;
   std::sort(matches.begin(), matches.end(), std::greater<>());
   // The highest index that a quorum has matched; only a current-term entry commits.
   return log_.MaybeCommit(matches[Quorum() - 1], term_);

@@ -13,6 +13,7 @@
 // Not thread-safe: one driver owns a Raft instance. See README.md for what is missing.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -71,6 +72,9 @@ struct Progress {
   bool recent_active = false;
   bool learner = false;
   uint64_t pending_snapshot = 0;  // > 0: a snapshot up to this index is being sent
+  // Replicating: the last index of each unacknowledged MsgApp (at most
+  // Config::max_inflight_msgs; sending pauses when full).
+  std::deque<uint64_t> inflight;
 };
 
 class Raft {
@@ -124,10 +128,24 @@ class Raft {
   StateType state() const { return state_; }
   const RaftLog& log() const { return log_; }
   const Progress* progress(uint64_t peer) const;
+  // The campaign context of a MsgVote sent on MsgTimeoutNow: voters grant it despite
+  // check-quorum's leader lease.
+  static constexpr const char* kTransferContext = "transfer";
 
  private:
+  // A ReadIndex request waiting for a quorum of heartbeat acknowledgements (kSafe).
+  struct PendingRead {
+    std::string context;
+    uint64_t index = 0;     // the commit index when the request arrived
+    uint64_t from = kNone;  // the requesting follower; kNone: this node
+    std::vector<uint64_t> acks;
+  };
+
   HardState CurrentHardState() const { return {term_, vote_, log_.committed()}; }
-  size_t Quorum() const { return prs_.size() / 2 + 1; }
+  size_t VoterCount() const;
+  size_t Quorum() const { return VoterCount() / 2 + 1; }
+  bool IsVoter(uint64_t id) const;
+  bool CommittedInTerm() const { return log_.Term(log_.committed()) == term_; }
   void Send(Message m);
   void ResetRandomizedTimeout();
   void Reset(uint64_t term);
@@ -135,7 +153,7 @@ class Raft {
   void BecomePreCandidate();
   void BecomeCandidate();
   void BecomeLeader();
-  void StartCampaign(bool pre);
+  void StartCampaign(bool pre, bool transfer = false);
   void StepLeader(const Message& m);
   void StepCandidate(const Message& m);
   void StepFollower(const Message& m);
@@ -143,6 +161,18 @@ class Raft {
   void HandleAppend(const Message& m);
   void HandleHeartbeat(const Message& m);
   void HandleAppendResponse(const Message& m, Progress& pr);
+  void HandleSnapshot(const Message& m);
+  void HandleSnapStatus(const Message& m, Progress& pr);
+  void HandleTransferLeader(uint64_t transferee);
+  void HandleReadIndex(const Message& m);
+  void HandleReadIndexAck(const Message& m);
+  void RespondToRead(uint64_t from, uint64_t index, std::string context);
+  // Whether the leader may propose `cc` now (ProposeConfChange's errors).
+  Status CheckConfChange(const ConfChange& cc) const;
+  void AbortLeaderTransfer() { lead_transferee_ = kNone; }
+  void BecomeProbe(Progress& pr);
+  void SendTimeoutNow(uint64_t to);
+  void SendSnapshot(uint64_t to, Progress& pr);
   void AppendEntries(std::vector<Entry> entries);
   void SendAppend(uint64_t to);
   void BroadcastAppend();
@@ -155,6 +185,9 @@ class Raft {
   const int heartbeat_tick_;
   const bool pre_vote_;
   const bool check_quorum_;
+  const size_t max_entries_per_msg_;
+  const size_t max_inflight_msgs_;
+  const Config::ReadOnlyOption read_only_;
   std::function<uint64_t()> random_;
   uint64_t prng_state_;
 
@@ -171,6 +204,8 @@ class Raft {
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;
   std::vector<Message> msgs_;
+  std::vector<ReadState> read_states_;     // completed, for the next Ready
+  std::deque<PendingRead> pending_reads_;  // leader, kSafe: in arrival order
   HardState prev_hard_state_;
 };
 

@@ -18,13 +18,20 @@ namespace coffer::storage::raft {
 namespace {
 
 constexpr char kMagic[4] = {'C', 'W', 'A', 'L'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;  // written; version 1 (no starting records) is read
+constexpr uint8_t kMinVersion = 1;
 constexpr size_t kSegmentHeaderSize = 8;  // magic, version, 3 reserved zero bytes
 constexpr size_t kRecordHeaderSize = 9;   // u32 length, u32 crc32c, u8 type
 constexpr uint8_t kRecordEntry = 1;
 constexpr uint8_t kRecordHardState = 2;
-constexpr size_t kEntryFixedSize = 17;  // u64 term, u64 index, u8 entry type
-constexpr size_t kHardStateSize = 24;   // u64 term, u64 vote, u64 commit
+constexpr uint8_t kRecordSnapshot = 3;
+// Snapshot record kinds.
+constexpr uint8_t kSnapBase = 0;     // a segment's starting record: the snapshot in force
+constexpr uint8_t kSnapCompact = 1;  // log compaction: entries <= index dropped
+constexpr uint8_t kSnapInstall = 2;  // an installed snapshot: every entry dropped
+constexpr size_t kSnapshotFixedSize = 1 + 8 + 8 + 4 + 4;  // kind, index, term, two counts
+constexpr size_t kEntryFixedSize = 17;                    // u64 term, u64 index, u8 entry type
+constexpr size_t kHardStateSize = 24;                     // u64 term, u64 vote, u64 commit
 
 constexpr std::array<uint32_t, 256> MakeCrcTable() {
   std::array<uint32_t, 256> table{};
@@ -82,6 +89,31 @@ std::string EncodeHardState(const HardState& hs) {
   PutU64(&p, hs.vote);
   PutU64(&p, hs.commit);
   return EncodeRecord(kRecordHardState, p);
+}
+
+void PutIds(std::string* out, const std::vector<uint64_t>& ids) {
+  PutU32(out, static_cast<uint32_t>(ids.size()));
+  for (uint64_t id : ids) PutU64(out, id);
+}
+
+std::string EncodeSnapshotRecord(uint8_t kind, const SnapshotMeta& meta) {
+  std::string p;
+  p.push_back(static_cast<char>(kind));
+  PutU64(&p, meta.index);
+  PutU64(&p, meta.term);
+  PutIds(&p, meta.conf.voters);
+  PutIds(&p, meta.conf.learners);
+  return EncodeRecord(kRecordSnapshot, p);
+}
+
+// Parses the ids list at *off in `p`; false if it runs past the end.
+bool GetIds(std::string_view p, size_t* off, std::vector<uint64_t>* ids) {
+  if (p.size() - *off < 4) return false;
+  uint64_t n = GetU32(p.data() + *off);
+  *off += 4;
+  if (n > (p.size() - *off) / 8) return false;
+  for (uint64_t i = 0; i < n; ++i, *off += 8) ids->push_back(GetU64(p.data() + *off));
+  return true;
 }
 
 Status Errno(const std::string& what, const std::string& path) {
@@ -162,10 +194,15 @@ Wal::~Wal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+std::string Wal::SegmentPath(uint64_t seq) const { return dir_ + "/" + SegmentName(seq); }
+
 Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir, WalOptions options) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Err(Errno("mkdir", dir));
   std::unique_ptr<Wal> wal(new Wal(dir, options));
   COFFER_RETURN_IF_ERROR(wal->Replay());
+  // What replay read may still be only in the page cache (a process crash): make it
+  // durable before deleting the segments it made obsolete.
+  COFFER_RETURN_IF_ERROR(wal->Sync());
   return wal;
 }
 
@@ -188,26 +225,43 @@ Status Wal::Replay() {
   std::sort(seqs.begin(), seqs.end());
   if (seqs.empty()) return CreateSegment();
 
-  for (size_t i = 0; i < seqs.size(); ++i) {
-    if (i > 0 && seqs[i] != seqs[i - 1] + 1) {
-      return Corruption("wal: missing segment " + SegmentName(seqs[i - 1] + 1));
-    }
-    bool last = i + 1 == seqs.size();
-    COFFER_RETURN_IF_ERROR(ReplaySegment(dir_ + "/" + SegmentName(seqs[i]), last));
+  // Replay starts after the last gap in the sequence numbers: segments before a gap are
+  // left over from a deletion the crash interrupted. Whether that is legitimate is
+  // decided below: the replayed segments must hold every entry after the snapshot.
+  size_t start = 0;
+  for (size_t i = 1; i < seqs.size(); ++i) {
+    if (seqs[i] != seqs[i - 1] + 1) start = i;
   }
-  segment_count_ = seqs.size();
+  hole_allowed_ = true;
+  for (size_t i = start; i < seqs.size(); ++i) {
+    bool last = i + 1 == seqs.size();
+    segments_.push_back(Segment{seqs[i], 0});
+    COFFER_RETURN_IF_ERROR(ReplaySegment(SegmentPath(seqs[i]), i == start, last));
+  }
+  hole_allowed_ = false;
+  if (!entries_.empty() && entries_.front().index != snapshot_.index + 1) {
+    return Corruption("wal: entries " + std::to_string(snapshot_.index + 1) + ".." +
+                      std::to_string(entries_.front().index - 1) +
+                      " are missing (a lost segment before " + SegmentName(seqs[start]) + ")");
+  }
+  for (size_t i = 0; i < start; ++i) {  // obsolete: the replayed segments do without them
+    if (::unlink(SegmentPath(seqs[i]).c_str()) != 0 && errno != ENOENT) {
+      return Errno("unlink", SegmentPath(seqs[i]));
+    }
+  }
   next_seq_ = seqs.back() + 1;
   return Status::Ok();
 }
 
-Status Wal::ReplaySegment(const std::string& path, bool last) {
+Status Wal::ReplaySegment(const std::string& path, bool first, bool last) {
   COFFER_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
   if (data.size() < kSegmentHeaderSize || std::memcmp(data.data(), kMagic, 4) != 0) {
     return Corruption("wal: bad segment header in " + path);
   }
-  if (static_cast<uint8_t>(data[4]) != kVersion) {
-    return Corruption("wal: unsupported segment version " +
-                      std::to_string(static_cast<uint8_t>(data[4])) + " in " + path);
+  uint8_t version = static_cast<uint8_t>(data[4]);
+  if (version < kMinVersion || version > kVersion) {
+    return Corruption("wal: unsupported segment version " + std::to_string(version) + " in " +
+                      path);
   }
   size_t off = kSegmentHeaderSize;
   const char* damage = nullptr;
@@ -228,7 +282,8 @@ Status Wal::ReplaySegment(const std::string& path, bool last) {
       damage = "checksum mismatch";
       break;
     }
-    Status st = ApplyRecord(static_cast<uint8_t>(body[0]), body.substr(1));
+    bool first_record = first && off == kSegmentHeaderSize;
+    Status st = ApplyRecord(static_cast<uint8_t>(body[0]), body.substr(1), first_record);
     if (!st.ok()) {
       return Corruption(st.message() + " in " + path + " at offset " + std::to_string(off));
     }
@@ -248,16 +303,30 @@ Status Wal::ReplaySegment(const std::string& path, bool last) {
     if (::fsync(fd_) != 0) return Errno("fsync", path);
   }
   segment_size_ = off;
+  segment_base_ = kSegmentHeaderSize;
   return Status::Ok();
 }
 
-Status Wal::ApplyRecord(uint8_t type, std::string_view payload) {
+Status Wal::ApplyRecord(uint8_t type, std::string_view payload, bool first_record) {
   if (type == kRecordHardState) {
     if (payload.size() != kHardStateSize) return Corruption("wal: bad hard state size");
     hard_state_.term = GetU64(payload.data());
     hard_state_.vote = GetU64(payload.data() + 8);
     hard_state_.commit = GetU64(payload.data() + 16);
     return Status::Ok();
+  }
+  if (type == kRecordSnapshot) {
+    if (payload.size() < kSnapshotFixedSize) return Corruption("wal: short snapshot record");
+    uint8_t kind = static_cast<uint8_t>(payload[0]);
+    SnapshotMeta meta;
+    meta.index = GetU64(payload.data() + 1);
+    meta.term = GetU64(payload.data() + 9);
+    size_t off = 17;
+    if (!GetIds(payload, &off, &meta.conf.voters) || !GetIds(payload, &off, &meta.conf.learners) ||
+        off != payload.size()) {
+      return Corruption("wal: malformed snapshot record");
+    }
+    return ApplySnapshotRecord(kind, std::move(meta), first_record);
   }
   if (type != kRecordEntry) return Corruption("wal: unknown record type " + std::to_string(type));
   if (payload.size() < kEntryFixedSize) return Corruption("wal: short entry record");
@@ -267,24 +336,83 @@ Status Wal::ApplyRecord(uint8_t type, std::string_view payload) {
   uint8_t entry_type = static_cast<uint8_t>(payload[16]);
   if (entry_type > 1) return Corruption("wal: unknown entry type");
   e.type = entry_type == 1 ? EntryType::kConfigChange : EntryType::kNormal;
-  if (e.index < 1 || e.index > entries_.size() + 1) {
-    return Corruption("wal: entry " + std::to_string(e.index) + " leaves a gap after " +
-                      std::to_string(entries_.size()));
-  }
   e.data.assign(payload.substr(kEntryFixedSize));
-  entries_.resize(e.index - 1);
+  return ApplyEntry(std::move(e));
+}
+
+Status Wal::ApplyEntry(Entry e) {
+  const uint64_t i = e.index;
+  if (i <= snapshot_.index) {
+    return Corruption("wal: entry " + std::to_string(i) + " at or before the snapshot at " +
+                      std::to_string(snapshot_.index));
+  }
+  // The first entry replayed may follow a prefix of deleted segments (checked at the end
+  // of the replay against the compaction point).
+  const bool hole = hole_allowed_ && entries_.empty();
+  hole_allowed_ = false;
+  if (i > LastIndex() + 1 && !hole) {
+    return Corruption("wal: entry " + std::to_string(i) + " leaves a gap after " +
+                      std::to_string(LastIndex()));
+  }
+  ForgetSupersededFrom(i);
+  if (!entries_.empty() && i <= entries_.front().index) {
+    entries_.clear();  // supersedes everything we hold (possibly inside a replay hole)
+  } else if (!entries_.empty()) {
+    entries_.resize(i - entries_.front().index);
+  }
   entries_.push_back(std::move(e));
+  segments_.back().max_index = std::max(segments_.back().max_index, i);
   return Status::Ok();
 }
 
+// Entries at or after `index` are being superseded: they no longer keep any segment
+// alive (the segments' max_index only counts entries still in the log).
+void Wal::ForgetSupersededFrom(uint64_t index) {
+  for (Segment& s : segments_) s.max_index = std::min(s.max_index, index - 1);
+}
+
+Status Wal::ApplySnapshotRecord(uint8_t kind, SnapshotMeta meta, bool first_record) {
+  switch (kind) {
+    case kSnapBase:
+      if (first_record) {
+        snapshot_ = std::move(meta);
+      } else if (meta != snapshot_) {
+        return Corruption("wal: segment starts at snapshot " + std::to_string(meta.index) +
+                          ", replay is at " + std::to_string(snapshot_.index));
+      }
+      return Status::Ok();
+    case kSnapCompact:
+      if (meta.index < snapshot_.index || meta.index > LastIndex()) {
+        return Corruption("wal: compaction to " + std::to_string(meta.index) + " outside [" +
+                          std::to_string(snapshot_.index) + ", " + std::to_string(LastIndex()) +
+                          "]");
+      }
+      while (!entries_.empty() && entries_.front().index <= meta.index) entries_.pop_front();
+      snapshot_ = std::move(meta);
+      hole_allowed_ = false;
+      return Status::Ok();
+    case kSnapInstall:
+      entries_.clear();
+      snapshot_ = std::move(meta);
+      install_seq_ = segments_.back().seq;
+      hole_allowed_ = false;
+      return Status::Ok();
+    default:
+      return Corruption("wal: unknown snapshot record kind " + std::to_string(kind));
+  }
+}
+
 Status Wal::CreateSegment() {
-  std::string path = dir_ + "/" + SegmentName(next_seq_);
+  std::string path = SegmentPath(next_seq_);
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("open", tmp);
+  // The header and the state in force, so this segment replays without its predecessors.
   std::string header(kMagic, 4);
   header.push_back(static_cast<char>(kVersion));
   header.append(3, '\0');
+  header += EncodeSnapshotRecord(kSnapBase, snapshot_);
+  header += EncodeHardState(hard_state_);
   Status st = WriteAll(fd, header, tmp);
   if (st.ok() && ::fdatasync(fd) != 0) st = Errno("fdatasync", tmp);
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = Errno("rename", tmp);
@@ -294,9 +422,10 @@ Status Wal::CreateSegment() {
     return st;
   }
   if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;  // positioned after the header
-  segment_size_ = kSegmentHeaderSize;
-  ++segment_count_;
+  fd_ = fd;  // positioned after the starting records
+  segment_size_ = header.size();
+  segment_base_ = header.size();
+  segments_.push_back(Segment{next_seq_, 0});
   ++next_seq_;
   return Status::Ok();
 }
@@ -304,7 +433,7 @@ Status Wal::CreateSegment() {
 Status Wal::WriteRecords(const std::string& records) {
   if (!broken_.ok()) return broken_;
   if (records.empty()) return Status::Ok();
-  Status st = WriteAll(fd_, records, dir_ + "/" + SegmentName(next_seq_ - 1));
+  Status st = WriteAll(fd_, records, SegmentPath(next_seq_ - 1));
   if (!st.ok()) {
     broken_ = st;
     return st;
@@ -315,11 +444,14 @@ Status Wal::WriteRecords(const std::string& records) {
 
 Status Wal::AddRecord(std::string* pending, std::string record) {
   uint64_t size = segment_size_ + pending->size();
-  if (size > kSegmentHeaderSize && size + record.size() > options_.segment_bytes) {
+  if (size > segment_base_ && size + record.size() > options_.segment_bytes) {
     COFFER_RETURN_IF_ERROR(WriteRecords(*pending));
     pending->clear();
     // Earlier segments must be durable: only the last one may have a torn tail.
-    COFFER_RETURN_IF_ERROR(Sync());
+    if (::fdatasync(fd_) != 0) {
+      broken_ = Errno("fdatasync", SegmentPath(next_seq_ - 1));
+      return broken_;
+    }
     Status st = CreateSegment();
     if (!st.ok()) {
       broken_ = st;
@@ -334,17 +466,22 @@ Status Wal::Append(const std::vector<Entry>& entries) {
   if (!broken_.ok()) return broken_;
   if (entries.empty()) return Status::Ok();
   uint64_t first = entries.front().index;
-  if (first < 1 || first > entries_.size() + 1) {
-    return InvalidArgument("wal: append at " + std::to_string(first) + " leaves a gap after " +
-                           std::to_string(entries_.size()));
+  if (first <= snapshot_.index || first > LastIndex() + 1) {
+    return InvalidArgument("wal: append at " + std::to_string(first) + " outside [" +
+                           std::to_string(snapshot_.index + 1) + ", " +
+                           std::to_string(LastIndex() + 1) + "]");
   }
   for (size_t i = 1; i < entries.size(); ++i) {
     if (entries[i].index != first + i) return InvalidArgument("wal: entries not contiguous");
   }
+  ForgetSupersededFrom(first);
   std::string pending;
-  for (const Entry& e : entries) COFFER_RETURN_IF_ERROR(AddRecord(&pending, EncodeEntry(e)));
+  for (const Entry& e : entries) {
+    COFFER_RETURN_IF_ERROR(AddRecord(&pending, EncodeEntry(e)));
+    segments_.back().max_index = std::max(segments_.back().max_index, e.index);
+  }
   COFFER_RETURN_IF_ERROR(WriteRecords(pending));
-  entries_.resize(first - 1);
+  entries_.resize(first - snapshot_.index - 1);
   entries_.insert(entries_.end(), entries.begin(), entries.end());
   return Status::Ok();
 }
@@ -358,28 +495,71 @@ Status Wal::SetHardState(const HardState& hs) {
   return Status::Ok();
 }
 
+Status Wal::Compact(uint64_t index) {
+  if (!broken_.ok()) return broken_;
+  if (index <= snapshot_.index) return Status::Ok();
+  if (index > LastIndex()) {
+    return InvalidArgument("wal: compaction to " + std::to_string(index) + " past last index " +
+                           std::to_string(LastIndex()));
+  }
+  SnapshotMeta meta{index, Term(index), {}};
+  std::string pending;
+  COFFER_RETURN_IF_ERROR(AddRecord(&pending, EncodeSnapshotRecord(kSnapCompact, meta)));
+  COFFER_RETURN_IF_ERROR(WriteRecords(pending));
+  while (!entries_.empty() && entries_.front().index <= index) entries_.pop_front();
+  snapshot_ = std::move(meta);
+  return Status::Ok();
+}
+
+Status Wal::ApplySnapshot(const SnapshotMeta& meta) {
+  if (!broken_.ok()) return broken_;
+  std::string pending;
+  COFFER_RETURN_IF_ERROR(AddRecord(&pending, EncodeSnapshotRecord(kSnapInstall, meta)));
+  COFFER_RETURN_IF_ERROR(WriteRecords(pending));
+  entries_.clear();
+  snapshot_ = meta;
+  install_seq_ = segments_.back().seq;
+  return Status::Ok();
+}
+
 Status Wal::Sync() {
   if (!broken_.ok()) return broken_;
   if (::fdatasync(fd_) != 0) {
     // After a failed fdatasync the page cache state is unknown: fail closed for good.
-    broken_ = Errno("fdatasync", dir_ + "/" + SegmentName(next_seq_ - 1));
+    broken_ = Errno("fdatasync", SegmentPath(next_seq_ - 1));
     return broken_;
   }
-  return Status::Ok();
+  return DropObsoleteSegments();
+}
+
+// Requires every record written so far to be durable: the compaction or snapshot record
+// that makes a segment obsolete must survive its deletion.
+Status Wal::DropObsoleteSegments() {
+  bool dropped = false;
+  while (segments_.size() > 1 &&
+         (segments_.front().seq < install_seq_ || segments_.front().max_index <= snapshot_.index)) {
+    std::string path = SegmentPath(segments_.front().seq);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink", path);
+    segments_.pop_front();
+    dropped = true;
+  }
+  return dropped ? SyncDir(dir_) : Status::Ok();
 }
 
 uint64_t Wal::Term(uint64_t index) const {
-  if (index == 0 || index > entries_.size()) return 0;
-  return entries_[index - 1].term;
+  if (index == snapshot_.index) return snapshot_.term;
+  if (index < snapshot_.index || index > LastIndex()) return 0;
+  return entries_[index - snapshot_.index - 1].term;
 }
 
 std::vector<Entry> Wal::Entries(uint64_t lo, uint64_t hi) const {
-  if (lo < 1 || hi > entries_.size() + 1 || lo > hi) {
+  if (lo <= snapshot_.index || hi > LastIndex() + 1 || lo > hi) {
     std::fprintf(stderr, "wal: Entries(%" PRIu64 ", %" PRIu64 ") out of range\n", lo, hi);
     std::abort();
   }
-  return std::vector<Entry>(entries_.begin() + static_cast<ptrdiff_t>(lo - 1),
-                            entries_.begin() + static_cast<ptrdiff_t>(hi - 1));
+  const uint64_t base = snapshot_.index + 1;
+  return std::vector<Entry>(entries_.begin() + static_cast<ptrdiff_t>(lo - base),
+                            entries_.begin() + static_cast<ptrdiff_t>(hi - base));
 }
 
 }  // namespace coffer::storage::raft

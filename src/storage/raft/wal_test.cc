@@ -259,7 +259,7 @@ TEST(WalTest, UnknownVersionIsAnError) {
   OpenOrDie(tmp.path()).reset();
   std::string path = Segments(tmp.path()).at(0);
   std::string data = ReadAll(path);
-  data[4] = 2;
+  data[4] = 3;
   WriteAll(path, data);
   auto wal = Wal::Open(tmp.path());
   ASSERT_FALSE(wal.has_value());
@@ -295,6 +295,180 @@ TEST(WalTest, LargeEntries) {
   EXPECT_EQ(wal->segment_count(), 4u);
   ASSERT_EQ(wal->LastIndex(), 4u);
   EXPECT_EQ(wal->Entries(1, 5), entries);
+}
+
+// Entries 1..100 (term 1 up to 50, then 2) in small segments.
+std::vector<Entry> WriteHundred(const std::string& dir, WalOptions options) {
+  auto wal = OpenOrDie(dir, options);
+  std::vector<Entry> all = MakeEntries(1, 51, 1);
+  auto more = MakeEntries(51, 101, 2);
+  all.insert(all.end(), more.begin(), more.end());
+  EXPECT_TRUE(wal->Append(all).ok());
+  EXPECT_TRUE(wal->SetHardState({2, 1, 90}).ok());
+  EXPECT_TRUE(wal->Sync().ok());
+  return all;
+}
+
+TEST(WalCompactionTest, CompactDropsEntriesAndSegments) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 512};
+  std::vector<Entry> all = WriteHundred(tmp.path(), options);
+  auto wal = OpenOrDie(tmp.path(), options);
+  const size_t before = wal->segment_count();
+  ASSERT_GT(before, 5u);
+  ASSERT_TRUE(wal->Compact(60).ok());
+  ASSERT_TRUE(wal->Sync().ok());
+  EXPECT_LT(wal->segment_count(), before);
+  EXPECT_EQ(Segments(tmp.path()).size(), wal->segment_count());
+  EXPECT_EQ(wal->Snapshot(), (SnapshotMeta{60, 2, {}}));
+  EXPECT_EQ(wal->FirstIndex(), 61u);
+  EXPECT_EQ(wal->Term(60), 2u);
+  EXPECT_EQ(wal->Term(59), 0u);
+  EXPECT_EQ(wal->Entries(61, 101), std::vector<Entry>(all.begin() + 60, all.end()));
+  // Compacting to an earlier point is a no-op; past the end is refused.
+  EXPECT_TRUE(wal->Compact(30).ok());
+  EXPECT_EQ(wal->Compact(101).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(wal->Append(MakeEntries(60, 61, 3)).code(), StatusCode::kInvalidArgument);
+
+  wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->Snapshot(), (SnapshotMeta{60, 2, {}}));
+  EXPECT_EQ(wal->LastIndex(), 100u);
+  EXPECT_EQ(wal->InitialHardState(), (HardState{2, 1, 90}));
+  EXPECT_EQ(wal->Entries(61, 101), std::vector<Entry>(all.begin() + 60, all.end()));
+  RaftLog log(*wal, /*applied=*/60);  // the state machine holds what was compacted
+  EXPECT_EQ(log.LastIndex(), 100u);
+  EXPECT_EQ(log.FirstIndex(), 61u);
+  // Truncation after compaction, then compaction of everything.
+  ASSERT_TRUE(wal->Append(MakeEntries(95, 97, 3)).ok());
+  ASSERT_TRUE(wal->Compact(96).ok());
+  ASSERT_TRUE(wal->Sync().ok());
+  EXPECT_EQ(wal->segment_count(), 1u);
+  wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->Snapshot(), (SnapshotMeta{96, 3, {}}));
+  EXPECT_EQ(wal->LastIndex(), 96u);
+  ASSERT_TRUE(wal->Append(MakeEntries(97, 99, 4)).ok());
+  ASSERT_TRUE(wal->Sync().ok());
+  wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->LastIndex(), 98u);
+  EXPECT_EQ(wal->Term(98), 4u);
+}
+
+TEST(WalCompactionTest, TornCompactionRecordKeepsTheWholeLog) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 1 << 20};  // one segment
+  std::vector<Entry> all = WriteHundred(tmp.path(), options);
+  const std::string path = Segments(tmp.path()).at(0);
+  const size_t synced = fs::file_size(path);
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_TRUE(wal->Compact(50).ok());  // written, never synced: then a crash
+  }
+  const std::string original = ReadAll(path);
+  ASSERT_GT(original.size(), synced);
+  for (size_t keep = synced; keep < original.size(); ++keep) {
+    SCOPED_TRACE("keep " + std::to_string(keep));
+    WriteAll(path, original.substr(0, keep));
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_NE(wal, nullptr);
+    EXPECT_EQ(wal->Snapshot().index, 0u);
+    EXPECT_EQ(wal->Entries(1, 101), all);
+  }
+}
+
+TEST(WalCompactionTest, InterruptedSegmentDeletionRecovers) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 512};
+  std::vector<Entry> all = WriteHundred(tmp.path(), options);
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const auto& p : Segments(tmp.path())) saved.emplace_back(p, ReadAll(p));
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_TRUE(wal->Compact(70).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  std::vector<std::string> remaining = Segments(tmp.path());
+  ASSERT_LT(remaining.size(), saved.size());
+  // A crash part-way through the deletions, in any order: here the second and the
+  // fourth old segments survive (gaps in the sequence numbers).
+  WriteAll(saved[1].first, saved[1].second);
+  WriteAll(saved[3].first, saved[3].second);
+  auto wal = OpenOrDie(tmp.path(), options);
+  ASSERT_NE(wal, nullptr);
+  EXPECT_EQ(wal->Snapshot().index, 70u);
+  EXPECT_EQ(wal->Entries(71, 101), std::vector<Entry>(all.begin() + 70, all.end()));
+  EXPECT_EQ(Segments(tmp.path()), remaining);  // the leftovers were deleted
+  // A remaining segment lost (still needed: entries after 70) is Corruption.
+  wal.reset();
+  fs::remove(remaining.at(0));
+  auto bad = Wal::Open(tmp.path(), options);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), StatusCode::kCorruption) << bad.error().ToString();
+}
+
+TEST(WalCompactionTest, LostFirstSegmentWithoutCompactionIsCorruption) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 512};
+  WriteHundred(tmp.path(), options);
+  fs::remove(Segments(tmp.path()).at(0));
+  auto wal = Wal::Open(tmp.path(), options);
+  ASSERT_FALSE(wal.has_value());
+  EXPECT_EQ(wal.error().code(), StatusCode::kCorruption);
+  EXPECT_NE(wal.error().message().find("missing"), std::string::npos) << wal.error().ToString();
+}
+
+TEST(WalCompactionTest, ApplySnapshotDropsTheLog) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 512};
+  WriteHundred(tmp.path(), options);
+  const SnapshotMeta meta{500, 7, ConfState{{1, 2, 3}, {4}}};
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_TRUE(wal->ApplySnapshot(meta).ok());
+    ASSERT_TRUE(wal->SetHardState({7, 0, 500}).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+    EXPECT_EQ(wal->segment_count(), 1u);
+    EXPECT_EQ(wal->LastIndex(), 500u);
+    EXPECT_EQ(wal->Term(500), 7u);
+    EXPECT_TRUE(wal->Entries(501, 501).empty());
+    ASSERT_TRUE(wal->Append(MakeEntries(501, 503, 7)).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  auto wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->Snapshot(), meta);
+  EXPECT_EQ(wal->LastIndex(), 502u);
+  EXPECT_EQ(wal->Entries(501, 503), MakeEntries(501, 503, 7));
+  EXPECT_EQ(wal->InitialHardState(), (HardState{7, 0, 500}));
+  // Later segments start from the snapshot: rotate a few times and reopen.
+  ASSERT_TRUE(wal->Append(MakeEntries(503, 540, 7)).ok());
+  ASSERT_TRUE(wal->Sync().ok());
+  EXPECT_GT(wal->segment_count(), 2u);
+  wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->Snapshot(), meta);
+  EXPECT_EQ(wal->LastIndex(), 539u);
+}
+
+TEST(WalCompactionTest, TornInstallRecordKeepsTheOldLog) {
+  TempDir tmp;
+  WalOptions options{.segment_bytes = 1 << 20};
+  std::vector<Entry> all = WriteHundred(tmp.path(), options);
+  const std::string path = Segments(tmp.path()).at(0);
+  const size_t synced = fs::file_size(path);
+  {
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_TRUE(wal->ApplySnapshot({500, 7, {}}).ok());
+  }
+  const std::string original = ReadAll(path);
+  for (size_t keep = synced; keep < original.size(); ++keep) {
+    WriteAll(path, original.substr(0, keep));
+    auto wal = OpenOrDie(tmp.path(), options);
+    ASSERT_NE(wal, nullptr);
+    EXPECT_EQ(wal->Snapshot().index, 0u);
+    EXPECT_EQ(wal->LastIndex(), 100u);
+  }
+  WriteAll(path, original);
+  auto wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->Snapshot().index, 500u);
+  EXPECT_EQ(wal->LastIndex(), 500u);
 }
 
 }  // namespace
