@@ -220,3 +220,122 @@ TEST(ConfChangeTest, ApplyingAChangeTwiceChangesNothing) {
 
 }  // namespace
 }  // namespace coffer::storage::raft
+
+namespace coffer::storage::raft {
+namespace {
+
+// Simulator seed 784: a leader that appended entries after the change demoting it
+// stepped down with a longer log than the remaining voter, which then could get neither
+// its vote nor the entries (it was the only voter left). A leaving leader accepts no
+// more proposals, also when it finds the change in its log on election.
+TEST(ConfChangeTest, LeavingLeaderAcceptsNoMoreProposals) {
+  for (auto type : {ConfChangeType::kRemoveNode, ConfChangeType::kAddLearner}) {
+    Network net({1, 2}, {}, {});
+    net.Campaign(1);
+    ASSERT_TRUE(net.raft(1).ProposeConfChange({type, 1, ""}).ok());
+    EXPECT_EQ(net.raft(1).Propose("x").code(), StatusCode::kUnavailable);
+    Message prop;
+    prop.type = MessageType::kMsgProp;
+    prop.entries = {Entry{}};
+    uint64_t last = net.raft(1).log().LastIndex();
+    net.raft(1).Step(prop);
+    EXPECT_EQ(net.raft(1).log().LastIndex(), last);
+    net.Deliver();
+    EXPECT_EQ(net.raft(1).state(), StateType::kFollower);
+    net.TickAll(40);
+    EXPECT_EQ(net.raft(2).state(), StateType::kLeader);
+    EXPECT_TRUE(net.Propose(2, "y").ok());
+    EXPECT_EQ(net.applied(2), std::vector<std::string>{"y"});
+  }
+  // Elected with its own removal unapplied in the log.
+  MemoryStorage storage;
+  ConfChange cc{ConfChangeType::kRemoveNode, 1, ""};
+  storage.Append({Entry{1, 1, EntryType::kConfigChange, EncodeConfChange(cc)}});
+  storage.SetHardState(HardState{1, kNone, 0});
+  Raft r(ThreeNodeConfig(storage));
+  r.Campaign();
+  r.Step(Msg(MessageType::kMsgVoteResp, 2, 2, 0));
+  ASSERT_EQ(r.state(), StateType::kLeader);
+  EXPECT_EQ(r.Propose("x").code(), StatusCode::kUnavailable);
+}
+
+// Simulator seed 4840: without pre-vote and check-quorum a node ignores a stale leader's
+// MsgApp and campaigns itself, which deposes it; a learner never campaigns, so it tells
+// the stale leader its term instead.
+TEST(ConfChangeTest, LearnerAnswersAStaleLeaderWithItsTerm) {
+  struct Case {
+    bool learner;
+    bool want_answer;
+  };
+  for (const Case& c : std::vector<Case>{{true, true}, {false, false}}) {
+    MemoryStorage storage;
+    storage.SetHardState(HardState{5, kNone, 0});
+    Config config;
+    config.id = 2;
+    config.conf = c.learner ? ConfState{{1}, {2}} : ConfState{{1, 2}, {}};
+    config.storage = &storage;
+    Raft r(config);
+    Message app = Msg(MessageType::kMsgApp, 1, 3, 0);
+    app.to = 2;
+    r.Step(app);
+    Ready rd = r.GetReady();
+    ASSERT_EQ(rd.messages.size(), c.want_answer ? 1u : 0u) << "learner " << c.learner;
+    if (c.want_answer) {
+      EXPECT_EQ(rd.messages[0].term, 5u);
+      // The stale leader steps down on it.
+    }
+  }
+}
+
+// Simulator seed 5116: a learner reset its election clock at every timeout although it
+// never campaigns, so with check-quorum it kept refusing votes for a leader long gone.
+TEST(ConfChangeTest, LearnerLeaseExpires) {
+  MemoryStorage storage;
+  Config config;
+  config.id = 3;
+  config.conf = ConfState{{1, 2}, {3}};
+  config.check_quorum = true;
+  config.election_tick = 10;
+  config.random = [] { return 0; };  // randomized timeout == election_tick
+  config.storage = &storage;
+  Raft r(config);
+  Message hb = Msg(MessageType::kMsgHeartbeat, 1, 1, 0);
+  hb.to = 3;
+  r.Step(hb);
+  ASSERT_EQ(r.leader(), 1u);
+  Message vote = Msg(MessageType::kMsgVote, 2, 2, 0);
+  vote.to = 3;
+  r.Step(vote);  // inside the lease: ignored
+  EXPECT_EQ(r.term(), 1u);
+  for (int i = 0; i < 25; ++i) r.Tick();
+  r.Step(vote);
+  EXPECT_EQ(r.term(), 2u);
+  EXPECT_EQ(r.vote(), 2u);
+}
+
+}  // namespace
+}  // namespace coffer::storage::raft
+
+namespace coffer::storage::raft {
+namespace {
+
+// Simulator seed 19536: a candidate whose membership lacks a node never reached it with
+// its own campaigns, and that node ignored its lower-term vote requests, so the candidate
+// never caught up with the term it needed. Stale vote requests are rejected with our term.
+TEST(ConfChangeTest, StaleVoteRequestIsRejectedWithOurTerm) {
+  for (MessageType type : {MessageType::kMsgVote, MessageType::kMsgPreVote}) {
+    MemoryStorage storage;
+    storage.SetHardState(HardState{5, kNone, 0});
+    Raft r(ThreeNodeConfig(storage));
+    r.Step(Msg(type, 2, 3, 0));
+    Ready rd = r.GetReady();
+    ASSERT_EQ(rd.messages.size(), 1u);
+    EXPECT_TRUE(rd.messages[0].reject);
+    EXPECT_EQ(rd.messages[0].term, 5u);
+    EXPECT_EQ(rd.messages[0].type, type == MessageType::kMsgVote ? MessageType::kMsgVoteResp
+                                                                 : MessageType::kMsgPreVoteResp);
+  }
+}
+
+}  // namespace
+}  // namespace coffer::storage::raft

@@ -278,9 +278,11 @@ void Raft::Step(const Message& m) {
       resp.type = MessageType::kMsgAppResp;
       resp.to = m.from;
       Send(std::move(resp));
-    } else if (m.type == MessageType::kMsgPreVote) {
+    } else if (is_vote) {
+      // Rejected with our term (§5.1), so a candidate behind us catches up: one whose
+      // membership lacks us would otherwise never hear of our term.
       Message resp;
-      resp.type = MessageType::kMsgPreVoteResp;
+      resp.type = VoteRespType(m.type);
       resp.to = m.from;
       resp.term = term_;
       resp.reject = true;
