@@ -325,7 +325,10 @@ TEST(TransportTest, StreamsLargeSnapshotWithBoundedMemory) {
   EXPECT_EQ(std::string(reinterpret_cast<char*>(got), got_len),
             std::string(reinterpret_cast<char*>(want), want_len));
   // Both ends live in this process: the stream never held more than a few chunks.
+  // (AddressSanitizer's quarantine keeps freed chunks resident, so only without it.)
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(peak - baseline, 40u << 20) << "RSS grew by " << ((peak - baseline) >> 20) << " MiB";
+#endif
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     EXPECT_EQ(e.path().extension(), ".snap") << e.path();
   }
