@@ -53,6 +53,11 @@ struct TestNode {
   std::vector<Message> received;      // guarded by mu
   std::vector<uint64_t> unreachable;  // guarded by mu
 
+  // The transport's handlers write the members above: stop it before they go.
+  ~TestNode() {
+    if (transport) transport->Stop();
+  }
+
   std::string address() const { return "127.0.0.1:" + std::to_string(transport->port()); }
   size_t ReceivedCount() {
     std::lock_guard<std::mutex> l(mu);
