@@ -476,5 +476,23 @@ TEST(TransportTest, StopWithTrafficInFlightIsClean) {
   a.reset();
 }
 
+TEST(TransportTest, UpdateTlsAppliesToNewConnections) {
+  auto rotated = GenerateClusterTls();
+  ASSERT_TRUE(rotated);
+  auto a = MakeNode(1);                           // old keyring
+  auto c = MakeNode(3, "127.0.0.1:0", *rotated);  // new keyring
+  c->transport->UpdatePeers({{1, "a", a->address(), true}});
+  c->transport->Send({App(3, 1, 1)});
+  ASSERT_TRUE(WaitFor([&] { return c->UnreachableCount(1) > 0; }));
+  EXPECT_EQ(a->ReceivedCount(), 0u);
+
+  ASSERT_TRUE(a->transport->UpdateTls(*rotated).ok());
+  ASSERT_TRUE(WaitFor([&] {
+    c->transport->Send({App(3, 1, 2)});
+    std::this_thread::sleep_for(10ms);
+    return a->ReceivedCount() > 0;
+  }));
+}
+
 }  // namespace
 }  // namespace coffer::cluster
