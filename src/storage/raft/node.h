@@ -231,6 +231,7 @@ class Node {
   Status ApplyConfChangeEntry(const Entry& e);
   Status MaybeCompact();
   void CompleteReads();
+  void DropStaleSnapshotFiles();  // requires mu_
   void UpdateLeadership();
   Status DoBootstrap();
   // Queues `task` for the loop thread and waits until it ran; false if the node stopped.
