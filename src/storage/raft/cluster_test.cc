@@ -392,12 +392,25 @@ TEST(ClusterTest, SaveAndRestoreSnapshot) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Dump(c.node(i).state_machine()), before) << i;
   EXPECT_EQ(c.node(1).RestoreSnapshot(source(saved)).code(), StatusCode::kUnavailable);
 
+  // A restore that never commits (its leader went away after a few chunks) changes no
+  // live data on any replica; the next restore replaces it.
+  ASSERT_TRUE(c.node(0).Propose(EncodeRestoreBegin(77)).ok());
+  std::string partial = EncodeRestoreChunk(77);
+  AppendRestoreRecord(&partial, "partial", "x");
+  ASSERT_TRUE(c.node(0).Propose(partial).ok());
+  ASSERT_TRUE(c.Converge(0));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Dump(c.node(i).state_machine()), before) << i;
+    EXPECT_EQ(c.node(i).state_machine().restore_id(), 77u) << i;
+  }
+
   Status st = c.node(0).RestoreSnapshot(source(saved));
   ASSERT_TRUE(st.ok()) << st.ToString();
   ASSERT_TRUE(c.Converge(0));
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(Dump(c.node(i).state_machine()), want) << i;
     EXPECT_EQ(c.node(i).Members().size(), 3u) << i;  // membership kept
+    EXPECT_EQ(c.node(i).state_machine().restore_id(), 0u) << i;
   }
   ASSERT_TRUE(c.node(0).Propose(PutCmd("after", "restore")).ok());
 }
