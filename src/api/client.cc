@@ -1,8 +1,12 @@
 #include "api/client.h"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
@@ -53,9 +57,56 @@ std::string EscapeQuery(std::string_view s) {
 
 bool IsUnixAddress(std::string_view address) { return address.rfind("unix://", 0) == 0; }
 
+// Where a request body comes from and where a reply body goes. By default the body is the
+// buffered payload and the reply is collected in Response::raw_body.
+struct Streams {
+  int upload_fd = -1;  // >= 0: the request body is this file's first upload_size bytes
+  int64_t upload_size = 0;
+  const Client::BodySink* sink = nullptr;  // non-null: a 2xx reply body goes here
+};
+
+struct BodyTarget {
+  CURL* handle = nullptr;
+  Response* resp = nullptr;
+  const Client::BodySink* sink = nullptr;
+  Status sink_status;
+};
+
 size_t WriteBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
-  static_cast<std::string*>(userdata)->append(ptr, size * nmemb);
-  return size * nmemb;
+  auto* target = static_cast<BodyTarget*>(userdata);
+  size_t n = size * nmemb;
+  long code = 0;
+  if (target->sink != nullptr) curl_easy_getinfo(target->handle, CURLINFO_RESPONSE_CODE, &code);
+  if (code >= 200 && code <= 299) {
+    target->sink_status = (*target->sink)(std::string_view(ptr, n));
+    return target->sink_status.ok() ? n : 0;  // 0 aborts the transfer
+  }
+  target->resp->raw_body.append(ptr, n);
+  return n;
+}
+
+struct UploadSource {
+  int fd = -1;
+  int64_t offset = 0;
+  int64_t size = 0;
+  int error = 0;  // errno of a failed read
+};
+
+size_t ReadBody(char* buffer, size_t size, size_t nitems, void* userdata) {
+  auto* src = static_cast<UploadSource*>(userdata);
+  size_t want = static_cast<size_t>(
+      std::min<int64_t>(static_cast<int64_t>(size * nitems), src->size - src->offset));
+  if (want == 0) return 0;
+  ssize_t got;
+  do {
+    got = pread(src->fd, buffer, want, src->offset);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {  // a read error, or the file shrank under us
+    src->error = got < 0 ? errno : EIO;
+    return CURL_READFUNC_ABORT;
+  }
+  src->offset += got;
+  return static_cast<size_t>(got);
 }
 
 size_t WriteHeader(char* ptr, size_t size, size_t nmemb, void* userdata) {
@@ -152,7 +203,7 @@ void SetTlsOptions(CURL* h, const ClientConfig& config) {
 // One HTTP exchange with url; payload is null for requests without a body.
 Result<Response> PerformOnce(const ClientConfig& config, std::string url, const std::string& method,
                              const std::string* payload, const RequestOptions& options,
-                             std::string_view display_url) {
+                             std::string_view display_url, const Streams& streams) {
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Err(Internal("curl_easy_init failed"));
   CURL* h = curl.get();
@@ -164,10 +215,13 @@ Result<Response> PerformOnce(const ClientConfig& config, std::string url, const 
     connect_list.reset(curl_slist_append(nullptr, connect_to.c_str()));
     curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_list.get());
   }
+  bool upload = streams.upload_fd >= 0;
   std::unique_ptr<curl_slist, SlistDeleter> headers(
-      VaultHeaders(config, options, payload != nullptr));
+      VaultHeaders(config, options, payload != nullptr || upload));
 
   Response resp;
+  BodyTarget target{h, &resp, streams.sink, Status::Ok()};
+  UploadSource source{streams.upload_fd, 0, streams.upload_size, 0};
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
@@ -175,7 +229,7 @@ Result<Response> PerformOnce(const ClientConfig& config, std::string url, const 
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout.count()));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.raw_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &target);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
   if (IsUnixAddress(config.address)) {
@@ -184,16 +238,25 @@ Result<Response> PerformOnce(const ClientConfig& config, std::string url, const 
   }
   if (method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (method != "GET" || payload != nullptr) {
+  } else if (method != "GET" || payload != nullptr || upload) {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());  // PUT, LIST, DELETE, PATCH
   }
   if (payload != nullptr) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload->data());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload->size()));
+  } else if (upload) {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
+    curl_easy_setopt(h, CURLOPT_READDATA, &source);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(streams.upload_size));
   }
   SetTlsOptions(h, config);
 
   CURLcode rc = curl_easy_perform(h);
+  if (!target.sink_status.ok()) return Err(target.sink_status);
+  if (source.error != 0)
+    return Err(
+        IoError("error reading the request body: " + std::string(std::strerror(source.error))));
   if (rc != CURLE_OK) {
     std::string reason = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
     return Err(Unavailable(TransportError(method, display_url, reason)));
@@ -222,17 +285,21 @@ std::string Client::Url(std::string_view path, const QueryParams& query) const {
   return url;
 }
 
-Result<Response> Client::RawRequest(std::string_view method, std::string_view path,
-                                    const Json* body, const QueryParams& query,
-                                    const RequestOptions& options) const {
-  std::string url = Url(path, query);
+namespace {
+
+// One request, following standby redirects; the body of a non-streamed reply is parsed.
+Result<Response> Perform(const Client& client, std::string_view method, std::string_view path,
+                         const Json* body, const QueryParams& query, const RequestOptions& options,
+                         const Streams& streams) {
+  const std::string display_url = client.Url(path, query);
+  std::string url = display_url;
   std::string payload;
   if (body != nullptr) payload = body->dump(-1, ' ', false, Json::error_handler_t::replace);
   const std::string method_str(method);
   for (int redirect = 0;; ++redirect) {
-    COFFER_ASSIGN_OR_RETURN(
-        Response resp, PerformOnce(config_, url, method_str, body ? &payload : nullptr, options,
-                                   Url(path, query)));
+    COFFER_ASSIGN_OR_RETURN(Response resp,
+                            PerformOnce(client.config(), url, method_str, body ? &payload : nullptr,
+                                        options, display_url, streams));
     // A standby answers 307 with the active node's address; Vault's client follows it.
     auto location = resp.headers.find("location");
     if (resp.status == 307 && location != resp.headers.end() && redirect < kMaxRedirects) {
@@ -245,6 +312,14 @@ Result<Response> Client::RawRequest(std::string_view method, std::string_view pa
     }
     return resp;
   }
+}
+
+}  // namespace
+
+Result<Response> Client::RawRequest(std::string_view method, std::string_view path,
+                                    const Json* body, const QueryParams& query,
+                                    const RequestOptions& options) const {
+  return Perform(*this, method, path, body, query, options, Streams{});
 }
 
 Result<Response> Client::Request(std::string_view method, std::string_view path, const Json* body,
@@ -311,6 +386,34 @@ Result<std::optional<Json>> Client::Write(std::string_view path, const Json& bod
 Result<std::optional<Json>> Client::Delete(std::string_view path, const QueryParams& query) const {
   COFFER_ASSIGN_OR_RETURN(Response resp, Request("DELETE", path, nullptr, query));
   return SecretOf(resp);
+}
+
+Result<Response> Client::Download(std::string_view method, std::string_view path,
+                                  const BodySink& sink) const {
+  Streams streams;
+  streams.sink = &sink;
+  COFFER_ASSIGN_OR_RETURN(Response resp, Perform(*this, method, path, nullptr, {}, {}, streams));
+  if (resp.status < 200 || resp.status > 299) {
+    return Err(Status(StatusCodeForHttp(resp.status),
+                      FormatApiError(method, Url(path), resp.status, resp.raw_body)));
+  }
+  return resp;
+}
+
+Result<Response> Client::Upload(std::string_view method, std::string_view path, int fd,
+                                int64_t size) const {
+  Streams streams;
+  streams.upload_fd = fd;
+  streams.upload_size = size;
+  RequestOptions options;
+  options.content_type = "application/octet-stream";
+  COFFER_ASSIGN_OR_RETURN(Response resp,
+                          Perform(*this, method, path, nullptr, {}, options, streams));
+  if (resp.status < 200 || resp.status > 299) {
+    return Err(Status(StatusCodeForHttp(resp.status),
+                      FormatApiError(method, Url(path), resp.status, resp.raw_body)));
+  }
+  return resp;
 }
 
 }  // namespace coffer::api

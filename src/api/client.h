@@ -8,6 +8,7 @@
 // independent. Each request uses its own curl handle.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -102,6 +103,20 @@ class Client {
   Result<std::optional<Json>> Write(std::string_view path, const Json& body,
                                     std::string_view method = "PUT") const;
   Result<std::optional<Json>> Delete(std::string_view path, const QueryParams& query = {}) const;
+
+  // Streaming, for bodies too large to hold in memory (Raft snapshots).
+  //
+  // Download: as Request, but a 2xx reply's body is handed to `sink` chunk by chunk as it
+  // arrives (the Response's raw_body and body stay empty); a sink error aborts the transfer
+  // and is returned. Other replies are collected and returned as Request's errors.
+  using BodySink = std::function<Status(std::string_view chunk)>;
+  Result<Response> Download(std::string_view method, std::string_view path,
+                            const BodySink& sink) const;
+  // Upload: as Request, with the contents of the open file `fd` (from offset 0, `size`
+  // bytes) streamed as the raw request body, Content-Type application/octet-stream. The file
+  // is read with pread, so a 307 redirect re-sends it from the start.
+  Result<Response> Upload(std::string_view method, std::string_view path, int fd,
+                          int64_t size) const;
 
  private:
   ClientConfig config_;

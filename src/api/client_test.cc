@@ -1,6 +1,7 @@
 #include "api/client.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "api/testing/fake_server.h"
 
@@ -130,6 +131,68 @@ TEST(ClientTest, FollowsStandbyRedirect) {
   ASSERT_EQ(active.requests().size(), 1u);
   EXPECT_EQ(active.requests()[0].Header("x-vault-token"), "s.test-token");
   EXPECT_EQ(Json::parse(active.requests()[0].body), body);
+}
+
+TEST(ClientTest, DownloadStreamsTheBodyToTheSink) {
+  std::string payload(200000, '\0');
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i % 251);
+  FakeServer server([&payload](const FakeRequest& req) {
+    if (req.path == "/v1/missing") return FakeReply{404, R"({"errors":["nope"]})", {}};
+    return FakeReply{200, payload, {}};
+  });
+  Client client(ConfigFor(server));
+  std::string got;
+  int chunks = 0;
+  Result<Response> r = client.Download("GET", "snap", [&](std::string_view c) {
+    got.append(c);
+    ++chunks;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(got, payload);
+  EXPECT_GT(chunks, 1);
+  EXPECT_TRUE(r->raw_body.empty());
+
+  // An error reply is not handed to the sink; it comes back as Request's error.
+  got.clear();
+  r = client.Download("GET", "missing", [&](std::string_view c) {
+    got.append(c);
+    return Status::Ok();
+  });
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), StatusCode::kNotFound);
+  EXPECT_NE(r.error().message().find("* nope"), std::string::npos);
+  EXPECT_TRUE(got.empty());
+
+  // A sink error aborts the transfer and is returned as is.
+  r = client.Download("GET", "snap", [](std::string_view) { return IoError("disk full"); });
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message(), "disk full");
+}
+
+TEST(ClientTest, UploadStreamsAFileAndResendsItOnRedirect) {
+  char path[] = "/tmp/coffer_upload_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string payload(100000, '\0');
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i % 241);
+  ASSERT_EQ(write(fd, payload.data(), payload.size()), static_cast<ssize_t>(payload.size()));
+  FakeServer active([](const FakeRequest&) { return FakeReply{204, "", {}}; });
+  std::string target = active.address();
+  FakeServer standby([&target](const FakeRequest& req) {
+    return FakeReply{307, "", {{"Location", target + req.target}}};
+  });
+  Client client(ConfigFor(standby));
+  Result<Response> r =
+      client.Upload("POST", "sys/storage/raft/snapshot", fd, static_cast<int64_t>(payload.size()));
+  close(fd);
+  unlink(path);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->status, 204);
+  ASSERT_EQ(active.requests().size(), 1u);
+  EXPECT_EQ(active.requests()[0].method, "POST");
+  EXPECT_EQ(active.requests()[0].body, payload);
+  EXPECT_EQ(active.requests()[0].Header("content-type"), "application/octet-stream");
 }
 
 TEST(ClientTest, ConnectionRefusedIsUnavailable) {

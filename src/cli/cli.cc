@@ -19,6 +19,8 @@ std::vector<CommandSpec> AllCommands() {
   std::vector<CommandSpec> all;
   AddStatusCommands(&all);
   AddOperatorCommands(&all);
+  AddRaftCommands(&all);
+  AddRaftAutopilotCommands(&all);
   AddLoginCommands(&all);
   AddTokenCommands(&all);
   AddPolicyCommands(&all);
@@ -53,6 +55,9 @@ std::string GroupSynopsis(const std::string& group) {
       {"kv", "Interact with the key-value store"},
       {"kv metadata", "Interact with key metadata in the key-value store"},
       {"operator", "Perform operator-specific tasks"},
+      {"operator raft", "Interact with Vault's raft storage backend"},
+      {"operator raft autopilot", "Interact with autopilot"},
+      {"operator raft snapshot", "Restores and saves snapshots from the Raft cluster"},
       {"policy", "Interact with policies"},
       {"print", "Prints runtime configurations"},
       {"secrets", "Interact with secrets engines"},

@@ -42,6 +42,21 @@ void FakeVault::SetSealed(bool sealed) {
   sealed_ = sealed;
 }
 
+void FakeVault::FailPath(const std::string& path, int status, const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failures_[path] = {status, message};
+}
+
+void FakeVault::SetSnapshot(std::string bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  snapshot_ = std::move(bytes);
+}
+
+std::string FakeVault::snapshot() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return snapshot_;
+}
+
 std::optional<FakeRequest> FakeVault::Last(const std::string& method,
                                            const std::string& path) const {
   std::optional<FakeRequest> found;
@@ -105,6 +120,9 @@ FakeReply FakeVault::Handle(const FakeRequest& req) {
                        Json{{"data", {{"path", "kv1/"}, {"type", "kv"}, {"options", nullptr}}}});
     return Errors(404, "no mount");
   }
+  if (auto f = failures_.find(p); f != failures_.end())
+    return Errors(f->second.first, f->second.second);
+  if (std::optional<FakeReply> raft = HandleRaft(req)) return *raft;
   if (p.rfind("/v1/secret/", 0) == 0 || p.rfind("/v1/kv1/", 0) == 0) return HandleKv(req, p);
   if (p == "/v1/auth/token/lookup-self") {
     return JsonReply(200, Json{{"data",
@@ -157,6 +175,104 @@ FakeReply FakeVault::Handle(const FakeRequest& req) {
   if (p.rfind("/v1/sys/", 0) == 0) return {204, "", {}};
   if (p == "/v1/denied/x") return Errors(403, "permission denied");
   return Errors(404, "");
+}
+
+// Vault's replies for the Raft and HA endpoints (a three-node cluster, n1 the leader).
+std::optional<FakeReply> FakeVault::HandleRaft(const FakeRequest& req) {
+  const std::string& p = req.path;
+  const std::string& m = req.method;
+  auto secret = [](const Json& data) {
+    return JsonReply(200, Json{{"request_id", "req-1"},
+                               {"lease_id", ""},
+                               {"renewable", false},
+                               {"lease_duration", 0},
+                               {"data", data},
+                               {"wrap_info", nullptr},
+                               {"warnings", nullptr},
+                               {"auth", nullptr}});
+  };
+  if (p == "/v1/sys/storage/raft/join" && m == "POST")
+    return JsonReply(200, Json{{"joined", true}});
+  if (p == "/v1/sys/storage/raft/configuration" && m == "GET") {
+    auto server = [](const char* id, const char* addr, bool leader, bool voter) {
+      return Json{{"node_id", id},
+                  {"address", addr},
+                  {"leader", leader},
+                  {"voter", voter},
+                  {"protocol_version", "3"}};
+    };
+    return secret(Json{{"config",
+                        {{"index", 0},
+                         {"servers", Json::array({server("n1", "n1:8201", true, true),
+                                                  server("n2", "n2:8201", false, true),
+                                                  server("n3", "n3:8201", false, false)})}}}});
+  }
+  if (p == "/v1/sys/storage/raft/remove-peer" && (m == "PUT" || m == "POST"))
+    return FakeReply{204, "", {}};
+  if (p == "/v1/sys/storage/raft/snapshot" && m == "GET") return FakeReply{200, snapshot_, {}};
+  if ((p == "/v1/sys/storage/raft/snapshot" || p == "/v1/sys/storage/raft/snapshot-force") &&
+      m == "POST") {
+    snapshot_ = req.body;
+    return FakeReply{204, "", {}};
+  }
+  if (p == "/v1/sys/storage/raft/autopilot/state" && m == "GET") {
+    auto server = [](const char* id, const char* status, int64_t index) {
+      return Json{{"id", id},
+                  {"name", id},
+                  {"address", std::string(id) + ":8201"},
+                  {"node_status", "alive"},
+                  {"last_contact", status == std::string("leader") ? "0s" : "1.2ms"},
+                  {"last_term", 3},
+                  {"last_index", index},
+                  {"healthy", true},
+                  {"stable_since", "2024-01-02T15:04:05Z"},
+                  {"status", status},
+                  {"version", "1.15.0"},
+                  {"node_type", "voter"},
+                  {"meta", nullptr}};
+    };
+    return secret(Json{{"healthy", true},
+                       {"failure_tolerance", 0},
+                       {"optimistic_failure_tolerance", 0},
+                       {"leader", "n1"},
+                       {"voters", Json::array({"n1", "n2"})},
+                       {"non_voters", Json::array({"n3"})},
+                       {"servers",
+                        {{"n2", server("n2", "voter", 60)},
+                         {"n1", server("n1", "leader", 61)},
+                         {"n3", server("n3", "non-voter", 59)}}}});
+  }
+  if (p == "/v1/sys/storage/raft/autopilot/configuration") {
+    if (m == "GET") {
+      return secret(Json{{"cleanup_dead_servers", false},
+                         {"last_contact_threshold", "10s"},
+                         {"dead_server_last_contact_threshold", "24h0m0s"},
+                         {"max_trailing_logs", 1000},
+                         {"min_quorum", 3},
+                         {"server_stabilization_time", "10s"},
+                         {"disable_upgrade_migration", false}});
+    }
+    return FakeReply{204, "", {}};
+  }
+  if (p == "/v1/sys/step-down" && m == "PUT") return FakeReply{204, "", {}};
+  if (p == "/v1/sys/ha-status" && m == "GET") {
+    Json nodes = Json::array({{{"hostname", "n1"},
+                               {"api_address", "http://n1:8200"},
+                               {"cluster_address", "https://n1:8201"},
+                               {"active_node", true},
+                               {"last_echo", nullptr},
+                               {"version", "1.15.0"}},
+                              {{"hostname", "n2"},
+                               {"api_address", "http://n2:8200"},
+                               {"cluster_address", "https://n2:8201"},
+                               {"active_node", false},
+                               {"last_echo", "2024-01-02T15:04:05.123456789Z"},
+                               {"version", "1.15.0"},
+                               {"upgrade_version", "1.15.1"},
+                               {"redundancy_zone", "zone-b"}}});
+    return JsonReply(200, Json{{"nodes", nodes}, {"data", {{"nodes", nodes}}}});
+  }
+  return std::nullopt;
 }
 
 FakeReply FakeVault::HandleKv(const FakeRequest& req, const std::string& p) {

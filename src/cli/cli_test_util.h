@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/testing/fake_server.h"
@@ -27,10 +29,18 @@ class FakeVault {
   std::optional<api::testing::FakeRequest> Last(const std::string& method,
                                                 const std::string& path) const;
   void SetSealed(bool sealed);
+  // Makes every request for path (e.g. "/v1/sys/step-down") fail with status and message.
+  void FailPath(const std::string& path, int status, const std::string& message);
+  // The bytes GET sys/storage/raft/snapshot serves; a restore (POST snapshot or
+  // snapshot-force) replaces them.
+  void SetSnapshot(std::string bytes);
+  std::string snapshot();
 
  private:
   api::testing::FakeReply Handle(const api::testing::FakeRequest& req);
   api::testing::FakeReply HandleKv(const api::testing::FakeRequest& req, const std::string& p);
+  // sys/storage/raft/*, sys/step-down, sys/ha-status; nullopt for other paths.
+  std::optional<api::testing::FakeReply> HandleRaft(const api::testing::FakeRequest& req);
 
   std::mutex mu_;
   bool sealed_ = false;
@@ -38,6 +48,8 @@ class FakeVault {
   std::map<std::string, int> versions_;
   std::map<std::string, Json> kv1_;
   std::map<std::string, std::string> policies_;
+  std::map<std::string, std::pair<int, std::string>> failures_;  // path → status, message
+  std::string snapshot_;
   std::unique_ptr<api::testing::FakeServer> server_;
 };
 

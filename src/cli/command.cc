@@ -108,7 +108,7 @@ std::optional<int> BaseCommand::Parse(const std::vector<std::string>& args) {
     Error(st.message());
     return kExitLocalError;
   }
-  if (!IsValidFormat(format_)) {
+  if (!IsValidFormat(format_) && !(allow_pretty_ && format_ == "pretty")) {
     Error("Invalid output format: " + format_);
     return kExitLocalError;
   }

@@ -43,7 +43,9 @@ void AddSecretsCommands(std::vector<CommandSpec>* out);   // secrets enable|disa
 void AddAuthCommands(std::vector<CommandSpec>* out);      // auth enable|disable|...
 void AddKvCommands(std::vector<CommandSpec>* out);        // kv put|get|...
 void AddKvMetadataCommands(std::vector<CommandSpec>* out);
-void AddGenericCommands(std::vector<CommandSpec>* out);  // read, write, delete, list, unwrap
+void AddGenericCommands(std::vector<CommandSpec>* out);        // read, write, delete, list, unwrap
+void AddRaftCommands(std::vector<CommandSpec>* out);           // operator raft join|list-peers|...
+void AddRaftAutopilotCommands(std::vector<CommandSpec>* out);  // operator raft autopilot ...
 
 class BaseCommand {
  public:
@@ -58,6 +60,8 @@ class BaseCommand {
   void AddHttpFlags();
   // Registers -format, and -field / -detailed where the command supports them.
   void AddOutputFlags(bool with_field, bool with_detailed = false);
+  // Also accept -format=pretty (Vault's formatter for `operator raft autopilot state`).
+  void AllowPrettyFormat() { allow_pretty_ = true; }
 
   // Parses args. Returns an exit code when the command must stop now: 0 after printing help
   // for -h/-help/--help, kExitLocalError after a flag error. std::nullopt to go on.
@@ -105,6 +109,7 @@ class BaseCommand {
   std::string format_;
   std::string field_;
   bool detailed_ = false;
+  bool allow_pretty_ = false;
 };
 
 // "secret/" from " /secret// ": Vault's sanitizePath and ensureTrailingSlash.

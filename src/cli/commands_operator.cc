@@ -1,4 +1,4 @@
-// operator init | unseal | seal | key-status.
+// operator init | unseal | seal | key-status | step-down | members.
 
 #include "cli/command.h"
 #include "cli/format.h"
@@ -246,6 +246,92 @@ int RunKeyStatus(Io& io, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int RunStepDown(Io& io, const std::vector<std::string>& args) {
+  BaseCommand c(io,
+                "Usage: coffer operator step-down [options]\n\n"
+                "  Forces the server at the given address to step down from active duty.\n"
+                "  While the affected node will have a delay before attempting to become\n"
+                "  active again, if no other node takes over beforehand, it is possible for\n"
+                "  the same node to become active again.\n\n"
+                "  Force the server to step down as the leader:\n\n"
+                "      $ coffer operator step-down");
+  c.AddHttpFlags();
+  if (std::optional<int> code = c.Parse(args)) return *code;
+  if (!c.CheckArgs(0, 0)) return kExitLocalError;
+  api::Client* client = c.Client();
+  if (client == nullptr) return kExitRemoteError;
+  Result<api::Response> r = client->Request("PUT", "sys/step-down", nullptr);
+  if (!r) return c.RemoteError("Error stepping down", r.error());
+  c.Out("Success! Stepped down: " + client->config().address);
+  return kExitOk;
+}
+
+// Go's time.Format(time.RFC3339) of an RFC 3339 timestamp: no fractional seconds, and a
+// zero offset written as "Z".
+std::string Rfc3339Seconds(std::string t) {
+  size_t tpos = t.find('T');
+  size_t dot = tpos == std::string::npos ? std::string::npos : t.find('.', tpos);
+  if (dot != std::string::npos) {
+    size_t end = t.find_first_not_of("0123456789", dot + 1);
+    t.erase(dot, (end == std::string::npos ? t.size() : end) - dot);
+  }
+  if (t.size() > 6 && t.compare(t.size() - 6, 6, "+00:00") == 0) t.replace(t.size() - 6, 6, "Z");
+  return t;
+}
+
+int RunMembers(Io& io, const std::vector<std::string>& args) {
+  BaseCommand c(io,
+                "Usage: coffer operator members\n\n"
+                "  Provides the details of all the nodes in the cluster.\n\n"
+                "      $ coffer operator members");
+  c.AddHttpFlags();
+  c.AddOutputFlags(false);
+  if (std::optional<int> code = c.Parse(args)) return *code;
+  api::Client* client = c.Client();
+  if (client == nullptr) return kExitRemoteError;
+  Result<api::Response> r = client->Request("GET", "sys/ha-status", nullptr);
+  if (!r) {
+    c.Error(r.error().message());
+    return kExitRemoteError;
+  }
+  const Json* nodes = Find(r->body, "nodes");
+  if (nodes == nullptr) {
+    const Json* data = Find(r->body, "data");
+    nodes = data ? Find(*data, "nodes") : nullptr;
+  }
+  // api.HAStatusResponse: "Nodes" (no json tag) of api.HANode.
+  Json list = nullptr;
+  if (nodes != nullptr && nodes->is_array()) {
+    list = Json::array();
+    for (const Json& n : *nodes) {
+      Json node = {{"hostname", GetString(n, "hostname")},
+                   {"api_address", GetString(n, "api_address")},
+                   {"cluster_address", GetString(n, "cluster_address")},
+                   {"active_node", GetBool(n, "active_node")},
+                   {"last_echo", GetJson(n, "last_echo")},
+                   {"version", GetString(n, "version")}};
+      if (!GetString(n, "upgrade_version").empty())
+        node["upgrade_version"] = GetString(n, "upgrade_version");
+      if (!GetString(n, "redundancy_zone").empty())
+        node["redundancy_zone"] = GetString(n, "redundancy_zone");
+      list.push_back(std::move(node));
+    }
+  }
+  if (!c.table()) return c.OutputData(Json{{"Nodes", list}});
+  Rows rows = {{"Host Name", "API Address", "Cluster Address", "Active Node", "Version",
+                "Upgrade Version", "Redundancy Zone", "Last Echo"}};
+  for (const Json& n : list.is_array() ? list : Json::array()) {
+    std::string echo =
+        n["last_echo"].is_string() ? Rfc3339Seconds(n["last_echo"].get<std::string>()) : "";
+    rows.push_back({GoValue(n["hostname"]), GoValue(n["api_address"]),
+                    GoValue(n["cluster_address"]), n["active_node"].get<bool>() ? "true" : "false",
+                    GoValue(n["version"]), GetString(n, "upgrade_version"),
+                    GetString(n, "redundancy_zone"), echo});
+  }
+  c.Out(TableOutput(rows));
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddOperatorCommands(std::vector<CommandSpec>* out) {
@@ -254,6 +340,8 @@ void AddOperatorCommands(std::vector<CommandSpec>* out) {
   out->push_back({"operator seal", "Seals the server", RunSeal});
   out->push_back({"operator key-status", "Provides information about the active encryption key",
                   RunKeyStatus});
+  out->push_back({"operator step-down", "Forces the server to resign active duty", RunStepDown});
+  out->push_back({"operator members", "Returns the list of nodes in the cluster", RunMembers});
 }
 
 }  // namespace coffer::cli
