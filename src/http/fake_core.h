@@ -2,6 +2,7 @@
 // FakeCore: a scriptable core::Core for http/ tests. Records what http/ passed in and
 // answers from fields the test sets. Thread-safe (the server calls it from workers).
 
+#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -93,6 +94,40 @@ class FakeCore final : public core::Core {
     if (fn) return fn(req);  // unlocked: it may block
     return core::Response::WithData(Json{{"path", req.path}});
   }
+  // sys/storage/raft/snapshot: GET streams `snapshot_bytes` bytes of a pattern in 64 KiB
+  // chunks; POST counts what it reads (and its checksum).
+  uint64_t snapshot_bytes = 0;
+  uint64_t restored_bytes = 0;
+  uint64_t restored_sum = 0;
+  Status RaftSnapshotWithRequest(core::Request&,
+                                 const std::function<Status(std::string_view)>& sink) override {
+    std::string chunk(64 << 10, '\0');
+    for (uint64_t sent = 0; sent < snapshot_bytes;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), snapshot_bytes - sent));
+      for (size_t i = 0; i < n; ++i) chunk[i] = static_cast<char>((sent + i) % 251);
+      if (Status st = sink(std::string_view(chunk.data(), n)); !st.ok()) return st;
+      sent += n;
+    }
+    return Status::Ok();
+  }
+  Status RaftRestoreWithRequest(core::Request&,
+                                const std::function<Result<size_t>(char*, size_t)>& source,
+                                bool) override {
+    std::string buf(64 << 10, '\0');
+    uint64_t total = 0, sum = 0;
+    for (;;) {
+      auto n = source(buf.data(), buf.size());
+      if (!n) return n.error();
+      if (*n == 0) break;
+      for (size_t i = 0; i < *n; ++i) sum += static_cast<uint8_t>(buf[i]);
+      total += *n;
+    }
+    std::lock_guard<std::mutex> l(mu);
+    restored_bytes = total;
+    restored_sum = sum;
+    return Status::Ok();
+  }
+
   std::string Version() override { return "1.15.0+coffer"; }
   std::chrono::system_clock::time_point Now() override {
     return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));

@@ -18,13 +18,26 @@ struct HttpRequest {
   HeaderList headers;  // names as received; repeated headers stay separate entries
   std::string body;
   std::string remote_addr;  // peer IP address, without the port
+  // Raw uploads that may exceed memory (sys/storage/raft/snapshot) are spooled by the
+  // session to this file (mode 0600, removed after the handler ran) instead of `body`.
+  std::string body_file;
 };
 
 struct HttpResponse {
   int status = 200;
   HeaderList headers;
   std::string body;
+  // Sent from this file instead of `body` (then removed): large downloads
+  // (sys/storage/raft/snapshot) never sit whole in memory.
+  std::string body_file;
 };
+
+// True for the requests whose body the session spools to a file (HttpRequest::body_file).
+bool SpoolsBodyToFile(std::string_view method, std::string_view target);
+
+// A new empty file (mode 0600) in the temporary directory for a spooled body; empty on
+// failure.
+std::string NewSpoolFile();
 
 // An error found while interpreting a request: the HTTP status and Vault's error text.
 // An empty message renders as {"errors":[]}.

@@ -338,6 +338,37 @@ TEST_F(ServerTest, TwoListenersBindDistinctPorts) {
   }
 }
 
+// Snapshots are spooled to disk both ways: an upload larger than max_request_size (32 MiB)
+// reaches the core whole, and a download arrives byte for byte.
+TEST_F(ServerTest, SnapshotBodiesAreSpooledNotLimited) {
+  Start({Plain()});
+  auto c = MustConnect();
+  std::string body(40u << 20, '\0');
+  uint64_t sum = 0;
+  for (size_t i = 0; i < body.size(); ++i) {
+    body[i] = static_cast<char>(i % 253);
+    sum += static_cast<uint8_t>(body[i]);
+  }
+  auto up = c->RoundTrip(
+      FormatRequest("POST", "/v1/sys/storage/raft/snapshot", {{"X-Vault-Token", "t"}}, body));
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->status, 204);
+  EXPECT_EQ(core_.restored_bytes, body.size());
+  EXPECT_EQ(core_.restored_sum, sum);
+
+  core_.snapshot_bytes = (3u << 20) + 17;
+  auto down =
+      c->RoundTrip(FormatRequest("GET", "/v1/sys/storage/raft/snapshot", {{"X-Vault-Token", "t"}}));
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 200);
+  ASSERT_EQ(down->body.size(), core_.snapshot_bytes);
+  for (size_t i = 0; i < down->body.size(); i += 4099) {
+    ASSERT_EQ(static_cast<uint8_t>(down->body[i]), i % 251) << i;
+  }
+  // A plain request on the same connection still works afterwards.
+  EXPECT_EQ(c->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+}
+
 ServerOptions OptionsFor(const ListenerOptions& l) {
   ServerOptions o;
   o.listeners = {l};

@@ -1,5 +1,7 @@
 #include "http/session.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <exception>
 #include <string>
@@ -99,11 +101,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (closing_) return Close();
     parser_.emplace();
     parser_->header_limit(limits_.header_limit);
-    if (limits_.body_limit) {
-      parser_->body_limit(*limits_.body_limit);
-    } else {
-      parser_->body_limit(boost::none);
-    }
+    // The body limit is applied once the header is in (ApplyBodyLimit): snapshot uploads
+    // are spooled to disk and have none.
+    parser_->body_limit(boost::none);
     version_ = 11;
     keep_alive_ = false;
     head_ = false;
@@ -127,6 +127,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
     auto& req = parser_->get();
+    if (limits_.body_limit && !SpoolsBodyToFile(req.method_string(), req.target())) {
+      auto length = parser_->content_length();
+      if (length && *length > *limits_.body_limit) return OnReadError(bhttp::error::body_limit);
+      parser_->body_limit(*limits_.body_limit);  // chunked bodies count as they arrive
+    }
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     head_ = req.method() == bhttp::verb::head;
@@ -144,10 +149,50 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void ReadBody() {
+    const auto& req = parser_->get();
+    if (!parser_->is_done() && SpoolsBodyToFile(req.method_string(), req.target())) {
+      return SpoolBody();
+    }
     bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) {
       if (ec) return self->OnReadError(ec);
       self->Dispatch();
     });
+  }
+
+  // A snapshot upload: the body goes to a file as it arrives (no size limit beyond the
+  // disk's), so it never sits whole in memory.
+  void SpoolBody() {
+    std::string path = NewSpoolFile();
+    if (path.empty()) return Respond(ErrorResponse(500, "cannot create a spool file"), true);
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    file_parser_->body_limit(boost::none);
+    beast::error_code ec;
+    file_parser_->get().body().open(path.c_str(), beast::file_mode::write, ec);
+    if (ec) {
+      ::unlink(path.c_str());
+      return Respond(ErrorResponse(500, "cannot open a spool file"), true);
+    }
+    bhttp::async_read(
+        stream_, buffer_, *file_parser_, [self = Self(), path](beast::error_code ec, size_t) {
+          if (ec) {
+            self->file_parser_.reset();
+            ::unlink(path.c_str());
+            return self->OnReadError(ec);
+          }
+          auto msg = self->file_parser_->release();
+          self->file_parser_.reset();
+          msg.body().close();
+          HttpRequest request;
+          request.method = std::string(msg.method_string());
+          request.target = std::string(msg.target());
+          for (const auto& f : msg) {
+            request.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+          }
+          request.remote_addr = self->remote_addr_;
+          request.body_file = path;
+          self->DispatchRequest(std::move(request));
+        });
   }
 
   void OnReadError(beast::error_code ec) {
@@ -167,18 +212,26 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   // this connection's io_context (the tracked executor keeps that io_context running).
   void Dispatch() {
     auto msg = parser_->release();
-    HttpRequest request = ToHttpRequest(msg, remote_addr_);
+    DispatchRequest(ToHttpRequest(msg, remote_addr_));
+  }
+
+  void DispatchRequest(HttpRequest request) {
     busy_ = true;
     Tcp().expires_never();
     auto self = Self();
     auto exec = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
+    std::string spooled = request.body_file;
     bool queued = ctx_.pool.TrySubmit([self, exec, request = std::move(request)] {
       HttpResponse response = RunHandler(self->ctx_.handler, request);
+      if (!request.body_file.empty()) ::unlink(request.body_file.c_str());
       asio::post(exec, [self, response = std::move(response)]() mutable {
         self->Respond(std::move(response), /*close=*/false);
       });
     });
-    if (!queued) Respond(ErrorResponse(503, "server is busy"), /*close=*/false);
+    if (!queued) {
+      if (!spooled.empty()) ::unlink(spooled.c_str());
+      Respond(ErrorResponse(503, "server is busy"), /*close=*/false);
+    }
   }
 
   void Respond(HttpResponse r, bool close) {
@@ -192,6 +245,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       res_.insert(name, value);
     }
     bool bodiless = head_ || r.status < 200 || r.status == 204 || r.status == 304;
+    if (!r.body_file.empty()) {
+      // Open, then unlink: the descriptor keeps the data until the write is done.
+      bhttp::file_body::value_type file;
+      beast::error_code ec;
+      file.open(r.body_file.c_str(), beast::file_mode::scan, ec);
+      ::unlink(r.body_file.c_str());
+      if (ec) return Respond(ErrorResponse(500, "cannot read the response file"), close);
+      if (!bodiless) return RespondFile(std::move(file), close);
+    }
     if (!bodiless) res_.body() = std::move(r.body);
     bool keep = keep_alive_ && !close && !closing_;
     res_.keep_alive(keep);
@@ -200,6 +262,21 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     bhttp::async_write(stream_, res_, [self = Self(), keep, close](beast::error_code ec, size_t) {
       self->OnWrite(ec, keep, /*refused=*/close);
     });
+  }
+
+  // Respond's tail for a body sent from a file (res_ holds the status and headers).
+  void RespondFile(bhttp::file_body::value_type file, bool close) {
+    file_res_.emplace(bhttp::response_header<>(res_.base()));
+    file_res_->body() = std::move(file);
+    bool keep = keep_alive_ && !close && !closing_;
+    file_res_->keep_alive(keep);
+    file_res_->prepare_payload();
+    Tcp().expires_after(limits_.request_timeout);
+    bhttp::async_write(stream_, *file_res_,
+                       [self = Self(), keep, close](beast::error_code ec, size_t) {
+                         self->file_res_.reset();
+                         self->OnWrite(ec, keep, /*refused=*/close);
+                       });
   }
 
   void OnWrite(beast::error_code ec, bool keep, bool refused) {
@@ -247,7 +324,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::string remote_addr_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;  // spooled upload
   bhttp::response<bhttp::string_body> res_;
+  std::optional<bhttp::response<bhttp::file_body>> file_res_;  // a response from a file
   std::chrono::steady_clock::time_point request_start_;
   unsigned version_ = 11;
   bool keep_alive_ = false;

@@ -1,8 +1,11 @@
 #include "http/sys_handlers.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "base/json.h"
@@ -210,26 +213,51 @@ HttpResponse RaftSnapshot(core::Core& core, crypto::Random& random, const HttpRe
   auto req = BuildRequest(meta, random);
   if (!req) return ErrorResponse(req.error());
   if (get) {
+    // Streamed to a spool file, then sent from it: never whole in memory.
     HttpResponse out;
     out.status = 200;
     out.headers.emplace_back("Content-Type", "application/octet-stream");
+    out.body_file = NewSpoolFile();
+    if (out.body_file.empty()) return ErrorResponse(500, "cannot create a spool file");
+    std::FILE* f = std::fopen(out.body_file.c_str(), "wb");
+    if (f == nullptr) {
+      ::unlink(out.body_file.c_str());
+      return ErrorResponse(500, "cannot open a spool file");
+    }
     Status st = core.RaftSnapshotWithRequest(*req, [&](std::string_view chunk) {
-      out.body.append(chunk);
+      if (std::fwrite(chunk.data(), 1, chunk.size(), f) != chunk.size())
+        return Internal("writing the snapshot spool file failed");
       return Status::Ok();
     });
-    if (!st.ok()) return ErrorResponse(st);
+    if (std::fclose(f) != 0 && st.ok()) st = Internal("writing the snapshot spool file failed");
+    if (!st.ok()) {
+      ::unlink(out.body_file.c_str());
+      return ErrorResponse(st);
+    }
     return out;
+  }
+  // The upload: from the session's spool file, or from memory (a forwarded request).
+  std::FILE* in = nullptr;
+  if (!http.body_file.empty()) {
+    in = std::fopen(http.body_file.c_str(), "rb");
+    if (in == nullptr) return ErrorResponse(500, "cannot read the uploaded snapshot");
   }
   size_t pos = 0;
   Status st = core.RaftRestoreWithRequest(
       *req,
       [&](char* buf, size_t n) -> Result<size_t> {
+        if (in != nullptr) {
+          size_t got = std::fread(buf, 1, n, in);
+          if (got == 0 && std::ferror(in)) return Err(Internal("reading the upload failed"));
+          return got;
+        }
         size_t take = std::min(n, http.body.size() - pos);
         std::memcpy(buf, http.body.data() + pos, take);
         pos += take;
         return take;
       },
       force);
+  if (in != nullptr) std::fclose(in);
   if (!st.ok()) return ErrorResponse(st);
   return EmptyResponse(204);
 }

@@ -1,5 +1,10 @@
 #include "http/url.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
 #include "http/message.h"
 
 namespace coffer::http {
@@ -30,6 +35,24 @@ const std::string* FindHeader(const HeaderList& headers, std::string_view name) 
     if (EqualsIgnoreCase(k, name)) return &v;
   }
   return nullptr;
+}
+
+bool SpoolsBodyToFile(std::string_view method, std::string_view target) {
+  if (method != "POST" && method != "PUT") return false;
+  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  return target == "/v1/sys/storage/raft/snapshot" ||
+         target == "/v1/sys/storage/raft/snapshot-force";
+}
+
+std::string NewSpoolFile() {
+  std::error_code ec;
+  std::string dir = std::filesystem::temp_directory_path(ec).string();
+  if (ec) dir = "/tmp";
+  std::string path = dir + "/coffer-spool-XXXXXX";
+  int fd = ::mkstemp(path.data());  // mode 0600
+  if (fd < 0) return "";
+  ::close(fd);
+  return path;
 }
 
 std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {

@@ -55,6 +55,24 @@ class TempPemFiles {
   std::vector<std::string> files_;
 };
 
+// A spooled body (HttpRequest/HttpResponse::body_file) read into memory to cross the
+// cluster port, which carries bodies of at most cluster::kMaxForwardedBody bytes.
+Result<std::string> ReadSpool(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) return Err(Internal("cannot read " + path));
+  auto size = static_cast<uint64_t>(f.tellg());
+  if (size > cluster::kMaxForwardedBody) {
+    return Err(InvalidArgument("a body of " + std::to_string(size) +
+                               " bytes is too large to forward between nodes; send it to the "
+                               "active node"));
+  }
+  std::string out(size, '\0');
+  f.seekg(0);
+  f.read(out.data(), static_cast<std::streamsize>(size));
+  if (!f) return Err(Internal("cannot read " + path));
+  return out;
+}
+
 }  // namespace
 
 ClusterPort::ClusterPort(std::string listen_address, std::string snapshot_dir, uint64_t local_id)
@@ -161,6 +179,17 @@ Status ClusterPort::Start(const Json& tls_keyring) {
     out.status = resp.status;
     out.headers = std::move(resp.headers);
     out.body = std::move(resp.body);
+    if (!resp.body_file.empty()) {
+      auto body = ReadSpool(resp.body_file);
+      ::unlink(resp.body_file.c_str());
+      if (!body) {
+        out.status = 413;
+        out.headers = {{"Content-Type", "application/json"}};
+        out.body = Json{{"errors", Json::array({body.error().message()})}}.dump();
+      } else {
+        out.body = std::move(*body);
+      }
+    }
     return out;
   });
   COFFER_RETURN_IF_ERROR(t->Start(listen_address_));
@@ -192,6 +221,17 @@ std::optional<http::HttpResponse> ClusterPort::Forward(const std::string& cluste
   r.headers = request.headers;
   r.body = request.body;
   r.remote_address = request.remote_addr;
+  if (!request.body_file.empty()) {
+    auto body = ReadSpool(request.body_file);
+    if (!body) {
+      http::HttpResponse err;
+      err.status = 413;
+      err.headers = {{"Content-Type", "application/json"}};
+      err.body = Json{{"errors", Json::array({body.error().message()})}}.dump();
+      return err;
+    }
+    r.body = std::move(*body);
+  }
   std::shared_ptr<cluster::ClusterTransport> t;
   {
     std::shared_lock<std::shared_mutex> l(mu_);
