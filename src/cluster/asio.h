@@ -1,6 +1,6 @@
 #pragma once
 // The one place cluster/ includes Boost.Asio (1.81). Costly to compile: included only by
-// conn.cc and transport.cc (through conn.h), never by a public header.
+// conn.cc, transport.cc and transport_streams.cc (through conn.h), never by a public header.
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -151,8 +151,38 @@ Status Barrier::Unseal(const SecretBytes& root_key) {
   auto blob = physical_.Get(kKeyringPath);
   if (!blob) return blob.error();
   if (!blob->has_value()) return {StatusCode::kNotInitialized, "barrier is not initialized"};
+  return UnsealWithKeyring(root_key, **blob);
+}
+
+Status Barrier::Reload() {
+  auto ring = Ring();
+  if (!ring) return ::coffer::Sealed();
+  return Unseal(ring->root_key);
+}
+
+Result<std::string> Barrier::EncryptBlob(std::string_view path, std::string_view plaintext) const {
+  auto ring = Ring();
+  if (!ring) return Err(::coffer::Sealed());
+  return Encrypt(ring->Active(), path, plaintext);
+}
+
+Result<std::string> Barrier::DecryptBlob(std::string_view path, std::string_view blob) const {
+  auto ring = Ring();
+  if (!ring) return Err(::coffer::Sealed());
+  return Decrypt(*ring, path, blob);
+}
+
+Result<std::string> Barrier::KeyringBlob() const {
+  auto blob = physical_.Get(kKeyringPath);
+  if (!blob) return Err(blob.error());
+  if (!blob->has_value())
+    return Err(Status(StatusCode::kNotInitialized, "barrier is not initialized"));
+  return std::move(**blob);
+}
+
+Status Barrier::UnsealWithKeyring(const SecretBytes& root_key, std::string_view blob) {
   Keyring root_ring = RootOnlyRing(root_key);
-  auto plain = Decrypt(root_ring, kKeyringPath, **blob);
+  auto plain = Decrypt(root_ring, kKeyringPath, blob);
   if (!plain) return PermissionDenied("failed to unseal: the key does not open the keyring");
   auto ring = DecodeKeyring(*plain);
   WipeString(*plain);

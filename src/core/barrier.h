@@ -57,6 +57,18 @@ class Barrier final : public storage::Backend {
   Status Unseal(const SecretBytes& root_key);
   void Seal();
   bool Sealed() const;
+  // Unseals from a keyring record held elsewhere (a node joining a cluster has it from
+  // the join challenge before its own storage does).
+  Status UnsealWithKeyring(const SecretBytes& root_key, std::string_view keyring_blob);
+  // Re-reads the keyring with the root key already held (a standby taking over after
+  // the active node rotated it). Sealed → error.
+  Status Reload();
+  // Encrypts / decrypts a value that is not stored (the join challenge) with the
+  // current keyring, `path` as associated data. Sealed → error.
+  Result<std::string> EncryptBlob(std::string_view path, std::string_view plaintext) const;
+  Result<std::string> DecryptBlob(std::string_view path, std::string_view blob) const;
+  // The encrypted keyring record as stored (for the join challenge).
+  Result<std::string> KeyringBlob() const;
 
   // Adds a new term and makes it active (sys/rotate).
   Status Rotate();

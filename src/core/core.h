@@ -7,6 +7,7 @@
 // Thread-safety: every method may be called concurrently from any worker thread.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +62,12 @@ struct HaState {
   std::string cluster_name;
   std::string cluster_id;
   bool replication_dr_secondary = false;
+  // Integrated storage only (0 otherwise).
+  uint64_t raft_committed_index = 0;
+  uint64_t raft_applied_index = 0;
 };
+
+struct RaftJoinParams;
 
 class Core {
  public:
@@ -83,6 +89,19 @@ class Core {
   virtual Status StepDownWithRequest(Request& req) = 0;
 
   virtual HaState GetHaState() = 0;
+
+  // sys/storage/raft/join on a node that is not part of a cluster: true once the leader
+  // issued its challenge (the node is then unsealed with the cluster's keys).
+  virtual Result<bool> JoinRaft(const RaftJoinParams& params);
+
+  // sys/storage/raft/snapshot: GET streams a snapshot to `sink` (the token needs read on
+  // the path); POST restores one read from `source` (update; `force` for
+  // snapshot-force, which accepts a snapshot of another cluster).
+  virtual Status RaftSnapshotWithRequest(Request& req,
+                                         const std::function<Status(std::string_view)>& sink);
+  virtual Status RaftRestoreWithRequest(Request& req,
+                                        const std::function<Result<size_t>(char*, size_t)>& source,
+                                        bool force);
   virtual bool Sealed() = 0;
   virtual bool Standby() = 0;
 
@@ -93,5 +112,18 @@ class Core {
   virtual std::string Version() = 0;
   virtual std::chrono::system_clock::time_point Now() = 0;
 };
+
+inline Result<bool> Core::JoinRaft(const RaftJoinParams&) {
+  return Err(InvalidArgument("raft storage is not in use"));
+}
+inline Status Core::RaftSnapshotWithRequest(Request&,
+                                            const std::function<Status(std::string_view)>&) {
+  return InvalidArgument("raft storage is not in use");
+}
+inline Status Core::RaftRestoreWithRequest(Request&,
+                                           const std::function<Result<size_t>(char*, size_t)>&,
+                                           bool) {
+  return InvalidArgument("raft storage is not in use");
+}
 
 }  // namespace coffer::core

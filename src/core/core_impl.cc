@@ -44,9 +44,11 @@ CoreImpl::CoreImpl(CoreOptions options)
       seal_(std::make_unique<ShamirSeal>(random_)),
       unseal_(std::make_unique<UnsealProgress>()) {
   routes_.store(std::make_shared<const RouteTable>());
+  StartHaThread();
 }
 
 CoreImpl::~CoreImpl() {
+  StopHaThread();
   if (!sealed_.load()) (void)Seal();
 }
 
@@ -57,9 +59,19 @@ bool CoreImpl::Sealed() { return sealed_.load(); }
 PolicyStore& CoreImpl::Policies() { return *policies_; }
 TokenStore& CoreImpl::Tokens() { return *tokens_; }
 
-Result<bool> CoreImpl::IsInitialized() { return barrier_.Initialized(); }
+Result<bool> CoreImpl::IsInitialized() {
+  {
+    std::lock_guard<std::mutex> l(join_mu_);
+    if (join_) return true;
+  }
+  return barrier_.Initialized();
+}
 
 Result<SealConfig> CoreImpl::ReadSealConfig() {
+  {
+    std::lock_guard<std::mutex> l(join_mu_);
+    if (join_) return join_->seal_config;
+  }
   COFFER_ASSIGN_OR_RETURN(auto raw, options_.physical->Get(kSealConfigPath));
   if (!raw) return Err(Corruption("seal configuration missing"));
   COFFER_ASSIGN_OR_RETURN(Json j, ParseJson(*raw));
@@ -71,7 +83,7 @@ SealStatus CoreImpl::SealStatusWith(int progress, std::string nonce) {
   s.version = kVersion;
   s.storage_type = options_.storage_type;
   s.sealed = sealed_.load();
-  auto init = barrier_.Initialized();
+  auto init = IsInitialized();
   s.initialized = init && *init;
   if (s.initialized) {
     auto cfg = ReadSealConfig();
@@ -117,6 +129,13 @@ Result<InitResult> CoreImpl::Initialize(const InitParams& params) {
   if (n > 255) return Err(InvalidArgument("shares must be less than 256"));
   if (t > n) return Err(InvalidArgument("threshold cannot be larger than shares"));
 
+  if (options_.raft) {
+    // Initialising a Raft node makes it the first member of a new cluster.
+    if (options_.raft->node().Members().empty()) {
+      COFFER_RETURN_IF_ERROR(options_.raft->node().Bootstrap());
+    }
+    COFFER_RETURN_IF_ERROR(WaitForLeadership(std::chrono::seconds(10)));
+  }
   COFFER_ASSIGN_OR_RETURN(SecretBytes root_key, crypto::RandomBytes(random_, kRootKeySize));
   COFFER_ASSIGN_OR_RETURN(SecretBytes kek, crypto::RandomBytes(random_, kRootKeySize));
   InitResult result;
@@ -139,7 +158,15 @@ Result<InitResult> CoreImpl::Initialize(const InitParams& params) {
   Json info = {{"cluster_id", ""}};
   COFFER_ASSIGN_OR_RETURN(info["cluster_id"], crypto::GenerateUuid(random_));
   COFFER_RETURN_IF_ERROR(barrier_.Put(kClusterInfoPath, info.dump()));
-  Status st = PostUnseal();
+  Status st = Status::Ok();
+  if (options_.raft) {
+    // The cluster port's certificate is created with the cluster.
+    auto tls = options_.network ? options_.network->GenerateTls()
+                                : Result<Json>(Err(Internal("raft storage without a network")));
+    if (!tls) st = tls.error();
+    if (st.ok()) st = barrier_.Put("core/raft/tls", tls->dump());
+  }
+  if (st.ok()) st = PostUnseal();
   if (st.ok()) {
     auto root = tokens_->CreateRootToken("");
     if (root)
@@ -169,7 +196,7 @@ Result<SealStatus> CoreImpl::Unseal(std::string_view key) {
       lock.unlock();
       return GetSealStatus();
     }
-    COFFER_ASSIGN_OR_RETURN(bool initialized, barrier_.Initialized());
+    COFFER_ASSIGN_OR_RETURN(bool initialized, IsInitialized());
     if (!initialized) return Err(Status(StatusCode::kNotInitialized, "Vault is not initialized"));
     COFFER_ASSIGN_OR_RETURN(SecretBytes share, DecodeShare(key));
     COFFER_ASSIGN_OR_RETURN(SealConfig cfg, ReadSealConfig());
@@ -195,13 +222,54 @@ Result<SealStatus> CoreImpl::Unseal(std::string_view key) {
     } else {
       COFFER_ASSIGN_OR_RETURN(kek, crypto::ShamirCombine(shares));
     }
-    COFFER_ASSIGN_OR_RETURN(auto wrapped, options_.physical->Get(kRootKeyPath));
-    if (!wrapped) return Err(Corruption("wrapped root key missing"));
-    seal_->SetKek(std::move(kek));
-    auto root_key = seal_->UnwrapRootKey(*wrapped);
-    seal_->ClearKek();
-    if (!root_key) return Err(root_key.error());
-    COFFER_RETURN_IF_ERROR(barrier_.Unseal(*root_key));
+    bool joining;
+    {
+      std::lock_guard<std::mutex> l(join_mu_);
+      joining = join_ != nullptr;
+    }
+    if (joining) {
+      auto joined = UnsealJoining(std::move(kek));
+      if (!joined) return Err(joined.error());
+    } else {
+      COFFER_ASSIGN_OR_RETURN(auto wrapped, options_.physical->Get(kRootKeyPath));
+      if (!wrapped) return Err(Corruption("wrapped root key missing"));
+      seal_->SetKek(std::move(kek));
+      auto root_key = seal_->UnwrapRootKey(*wrapped);
+      seal_->ClearKek();
+      if (!root_key) return Err(root_key.error());
+      COFFER_RETURN_IF_ERROR(barrier_.Unseal(*root_key));
+    }
+    if (options_.raft) {
+      // A Raft node unseals as a standby; the HA thread makes it active once it leads.
+      Status st = StartNetwork(/*may_generate=*/options_.raft->node().IsLeader());
+      if (st.ok()) {
+        auto info_raw = barrier_.Get(kClusterInfoPath);
+        if (info_raw && *info_raw) {
+          auto j = ParseJson(**info_raw);
+          if (j) cluster_id_ = j->value("cluster_id", "");
+        }
+      }
+      if (!st.ok()) {
+        barrier_.Seal();
+        return Err(st);
+      }
+      standby_.store(true);
+      sealed_.store(false);
+      log::Info("core", "vault is unsealed (standby until this node leads)");
+    }
+  }
+  if (options_.raft) {
+    // A lone voter leads within a tick: answer once it is active, as a single node does.
+    auto members = options_.raft->node().Members();
+    if (members.size() == 1 && members[0].name == options_.node_id) {
+      (void)WaitForLeadership(std::chrono::seconds(5));
+    }
+    HaEvaluate();
+    return GetSealStatus();
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock(state_mu_);
+    if (!sealed_.load()) return GetSealStatus();
     Status st = PostUnseal();
     if (!st.ok()) {
       PreSeal();
@@ -260,8 +328,10 @@ Status CoreImpl::Seal() {
   std::unique_lock<std::shared_mutex> lock(state_mu_);
   if (sealed_.load()) return Status::Ok();
   sealed_.store(true);
-  PreSeal();
+  if (!standby_.load()) PreSeal();
+  standby_.store(false);
   barrier_.Seal();
+  if (options_.network) options_.network->Stop();
   log::Info("core", "vault is sealed");
   return Status::Ok();
 }
@@ -292,6 +362,35 @@ Result<InitResult> CoreImpl::SetupDevMode(const std::string& root_token_id) {
 }
 
 HaState CoreImpl::GetHaState() {
+  if (options_.raft) {
+    HaState h;
+    h.ha_enabled = true;
+    h.cluster_name = options_.cluster_name;
+    h.cluster_id = cluster_id_;
+    storage::raft::NodeStatus st = options_.raft->node().GetStatus();
+    h.raft_committed_index = st.commit_index;
+    h.raft_applied_index = st.applied_index;
+    h.standby = standby_.load();
+    h.is_self = !h.standby && !sealed_.load();
+    if (h.is_self) {
+      h.leader_address = options_.api_addr;
+      h.leader_cluster_address = options_.cluster_addr;
+      h.active_time = FormatTime(active_time_);
+      return h;
+    }
+    for (const auto& p : st.peers) {
+      if (p.member.id != st.leader || st.leader == storage::raft::kNone) continue;
+      h.leader_cluster_address = "https://" + p.member.address;
+      if (!sealed_.load()) {
+        auto rec = ReadNodeRecord(p.member.name);
+        if (rec && *rec) {
+          h.leader_address = (*rec)->value("api_addr", "");
+          h.leader_cluster_address = (*rec)->value("cluster_addr", h.leader_cluster_address);
+        }
+      }
+    }
+    return h;
+  }
   HaState h;
   h.ha_enabled = false;
   h.is_self = true;
@@ -305,10 +404,20 @@ HaState CoreImpl::GetHaState() {
 }
 
 Status CoreImpl::StepDownWithRequest(Request& req) {
-  // Single node without HA: Vault answers 204 and stays active.
   auto allowed = AuthorizeSudo(req, "sys/step-down");
   if (!allowed) return allowed.error();
-  return Status::Ok();
+  // Single node without HA: Vault answers 204 and stays active. With Raft, leadership
+  // moves to the most up-to-date voter (none: stay active, as a lone node does).
+  if (!options_.raft) return Status::Ok();
+  auto members = options_.raft->node().Members();
+  size_t voters = 0;
+  for (const auto& m : members) voters += m.voter;
+  if (voters < 2) return Status::Ok();
+  Status st =
+      options_.raft->node().TransferLeadership(storage::raft::kNone, std::chrono::seconds(5));
+  KickHa();
+  if (!st.ok()) log::Warn("core", "step-down failed", {{"error", st.message()}});
+  return st;
 }
 
 Status CoreImpl::SealWithRequest(Request& req) {

@@ -10,16 +10,20 @@
 // request never sees a half-unsealed node. The route table is an atomic snapshot.
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
 #include "core/barrier.h"
 #include "core/core.h"
+#include "core/ha.h"
 #include "core/mount_table.h"
 #include "core/registry.h"
 #include "core/seal/seal.h"
@@ -51,6 +55,10 @@ struct CoreOptions {
   // Deletes a revoked token's cubbyhole (the cubbyhole engine owns its layout).
   std::function<Status(storage::Backend& cubbyhole_view, const std::string& token)>
       cubbyhole_destroyer;
+  // Integrated storage: `physical` is this Raft backend and the node is HA (core_ha.cc).
+  storage::raft::RaftBackend* raft = nullptr;  // not owned
+  ClusterNetwork* network = nullptr;           // required with raft; not owned
+  std::string node_id;                         // the Raft node name (storage "raft" node_id)
 };
 
 class CoreImpl final : public Core {
@@ -68,7 +76,13 @@ class CoreImpl final : public Core {
   Status StepDownWithRequest(Request& req) override;
   HaState GetHaState() override;
   bool Sealed() override;
-  bool Standby() override { return false; }
+  bool Standby() override { return standby_.load() && !sealed_.load(); }
+  Result<bool> JoinRaft(const RaftJoinParams& params) override;
+  Status RaftSnapshotWithRequest(Request& req,
+                                 const std::function<Status(std::string_view)>& sink) override;
+  Status RaftRestoreWithRequest(Request& req,
+                                const std::function<Result<size_t>(char*, size_t)>& source,
+                                bool force) override;
   Result<Response> HandleRequest(Request& req) override;
   std::string Version() override;
   std::chrono::system_clock::time_point Now() override { return clock_.Now(); }
@@ -97,6 +111,27 @@ class CoreImpl final : public Core {
   std::string StorageType() const { return options_.storage_type; }
   std::chrono::system_clock::time_point ActiveTime() const { return active_time_; }
 
+  // --- HA over Raft (core_ha.cc), used by sys/storage/raft/* and sys/ha-status ---
+  storage::raft::RaftBackend* Raft() { return options_.raft; }
+  // The Raft node gained or lost leadership: re-evaluate active/standby now. Never
+  // blocks (the HA thread does the work).
+  void OnLeadershipChange() { KickHa(); }
+  // The leader side of a join: a challenge only the holder of the unseal keys can answer,
+  // then (answered) the node is added as a non-voter and gets the cluster TLS keyring.
+  Result<Json> RaftBootstrapChallenge(const std::string& server_id);
+  Result<Json> RaftBootstrapAnswer(const Json& body);
+  Result<Json> RaftConfiguration();
+  Status RaftRemovePeer(const std::string& server_id);
+  Result<Json> AutopilotState();
+  Result<AutopilotConfig> GetAutopilotConfig();
+  Status SetAutopilotConfig(const Json& body);
+  Result<Json> HaStatus();
+  // A consistent snapshot of the storage (sys/storage/raft/snapshot), to `sink`.
+  Status RaftSnapshot(const storage::raft::SnapshotSink& sink);
+  // Replaces the cluster's data with a snapshot. Without `force` a snapshot whose
+  // keyring this cluster's root key cannot open is refused.
+  Status RaftRestore(const storage::raft::SnapshotSource& source, bool force);
+
   // The ACL for a token (root → everything).
   Result<std::shared_ptr<const Acl>> AclFor(const TokenInfo& token);
   // Capabilities of `token_entry` on `path`, as sys/capabilities reports them.
@@ -115,6 +150,8 @@ class CoreImpl final : public Core {
   void InstallRevokeHook();
   // Checks that req's token may `update` `path` with sudo (sys/seal, sys/step-down).
   Result<bool> AuthorizeSudo(Request& req, const std::string& path);
+  // Checks that req's token may perform `op` on `path` (no sudo needed).
+  Status Authorize(Request& req, Operation op, const std::string& path);
   void PreSeal();
   Status LoadMountTable(const std::string& table, bool setup_defaults);
   Status PersistMountTable(const std::string& table);
@@ -122,6 +159,34 @@ class CoreImpl final : public Core {
   void Publish();
   Result<Response> HandleLocked(Request& req);
   Result<TokenInfo> CheckToken(Request& req);
+
+  // HA (core_ha.cc).
+  // A node that asked to join: what the leader's challenge carried, until it is unsealed.
+  struct PendingJoin {
+    RaftJoinParams params;
+    SealConfig seal_config;
+    std::string root_key_blob;  // the wrapped root key, as stored at kRootKeyPath
+    std::string keyring_blob;   // the encrypted keyring, as stored at kKeyringPath
+    std::string nonce_blob;     // the challenge, encrypted under the keyring
+  };
+  struct Challenge {
+    std::string nonce;
+    std::chrono::steady_clock::time_point expires;
+  };
+  void StartHaThread();
+  void StopHaThread();
+  void HaLoop();
+  void KickHa();
+  void HaEvaluate();
+  void Activate();
+  void Deactivate();
+  void AutopilotTick();
+  Status StartNetwork(bool may_generate);
+  Status WriteNodeRecord(const std::string& name, const Json& record);
+  Result<std::optional<Json>> ReadNodeRecord(const std::string& name);
+  Result<SealStatus> UnsealJoining(SecretBytes kek);
+  Status JoinOnce(const RaftJoinParams& params);
+  Status WaitForLeadership(std::chrono::milliseconds timeout);
 
   CoreOptions options_;
   const Clock& clock_;
@@ -146,6 +211,20 @@ class CoreImpl final : public Core {
   std::unique_ptr<StorageView> policy_view_;
   std::chrono::system_clock::time_point active_time_{};
   std::string cluster_id_;
+
+  std::atomic<bool> standby_{false};  // unsealed Raft node that is not active
+  std::mutex join_mu_;
+  std::unique_ptr<PendingJoin> join_;  // guarded by join_mu_
+  std::mutex ha_mu_;                   // guards the fields below
+  std::condition_variable ha_cv_;
+  bool ha_stop_ = false;
+  bool ha_kick_ = false;
+  std::map<std::string, Challenge> challenges_;  // by server_id
+  std::map<uint64_t, std::chrono::steady_clock::time_point> healthy_since_;
+  AutopilotConfig autopilot_;
+  std::mutex ha_eval_mu_;  // serialises HaEvaluate
+  std::thread ha_thread_;
+  std::thread join_thread_;
 };
 
 }  // namespace coffer::core

@@ -82,12 +82,25 @@ Result<std::vector<std::string>> CoreImpl::Capabilities(const TokenEntry& token,
 Result<bool> CoreImpl::AuthorizeSudo(Request& req, const std::string& path) {
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   if (sealed_.load()) return Err(::coffer::Sealed());
+  if (standby_.load()) return Err(Unavailable(kNotActive));
   COFFER_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
   if (!entry) return Err(PermissionDenied());
   COFFER_ASSIGN_OR_RETURN(auto acl, policies_->AclForPolicies(entry->policies));
   AclResult r = acl->AllowOperation(Operation::kUpdate, path, req.data, false);
   if (!r.allowed || !r.root_privs) return Err(PermissionDenied());
   return true;
+}
+
+Status CoreImpl::Authorize(Request& req, Operation op, const std::string& path) {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  if (sealed_.load()) return ::coffer::Sealed();
+  if (standby_.load()) return Unavailable(kNotActive);
+  COFFER_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
+  if (!entry) return PermissionDenied();
+  COFFER_ASSIGN_OR_RETURN(auto acl, policies_->AclForPolicies(entry->policies));
+  AclResult r = acl->AllowOperation(op, path, req.data, false);
+  if (!r.allowed) return PermissionDenied();
+  return Status::Ok();
 }
 
 void CoreImpl::InstallRevokeHook() {
@@ -103,6 +116,9 @@ void CoreImpl::InstallRevokeHook() {
 Result<Response> CoreImpl::HandleRequest(Request& req) {
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   if (sealed_.load()) return Err(::coffer::Sealed());
+  // Standbys forward in http/; a request that still reaches one (the active node
+  // changed while it was forwarded) is refused, as Vault does.
+  if (standby_.load()) return Err(Unavailable(kNotActive));
   if (req.id.empty()) {
     auto id = crypto::GenerateUuid(random_);
     if (id) req.id = *id;

@@ -1,6 +1,7 @@
 #include "http/handler.h"
 
 #include "core/core.h"
+#include "core/ha.h"
 #include "http/request_builder.h"
 #include "http/response.h"
 #include "http/sys_handlers.h"
@@ -9,10 +10,20 @@ namespace coffer::http {
 
 namespace {
 
-HttpResponse Route(core::Core& core, crypto::Random& random, const HttpRequest& http) {
+HttpResponse Route(core::Core& core, crypto::Random& random, const Forwarder& forward,
+                   const HttpRequest& http) {
   auto target = ParseTarget(http.target);
   if (!target) return ErrorResponse(target.error());
   if (auto sys = HandleSysEndpoint(core, random, http, *target)) return std::move(*sys);
+  if (core.Standby() && !core.Sealed()) {
+    // Vault's standbys forward every other request to the active node.
+    if (forward && FindHeader(http.headers, kForwardedHeader) == nullptr) {
+      HttpRequest copy = http;
+      copy.headers.emplace_back(kForwardedHeader, "1");
+      if (auto r = forward(copy)) return std::move(*r);
+    }
+    return ErrorResponse(503, core::kNotActive);
+  }
   auto req = BuildRequest(http, random);
   if (!req) return ErrorResponse(req.error());
   Result<core::Response> result = core.HandleRequest(*req);
@@ -22,7 +33,7 @@ HttpResponse Route(core::Core& core, crypto::Random& random, const HttpRequest& 
 }  // namespace
 
 HttpResponse Handler::Handle(const HttpRequest& request) {
-  HttpResponse response = Route(core_, random_, request);
+  HttpResponse response = Route(core_, random_, forward_, request);
   if (request.method == "HEAD") response.body.clear();
   return response;
 }

@@ -107,7 +107,8 @@ class Server::Impl {
  public:
   Impl(core::Core& core, ServerOptions options)
       : options_(std::move(options)),
-        handler_(core, options_.random ? *options_.random : crypto::SystemRandom::Get()) {}
+        handler_(core, options_.random ? *options_.random : crypto::SystemRandom::Get(),
+                 options_.forward) {}
 
   ~Impl() {
     Stop();
@@ -124,6 +125,7 @@ class Server::Impl {
   std::vector<uint16_t> BoundPorts() const;
   void Stop();
   Status ReloadTls();
+  Handler& handler() { return handler_; }
 
  private:
   Status OpenListener(const ListenerOptions& options);
@@ -301,5 +303,9 @@ Status Server::Start() { return impl_->Start(); }
 std::vector<uint16_t> Server::BoundPorts() const { return impl_->BoundPorts(); }
 void Server::Stop() { impl_->Stop(); }
 Status Server::ReloadTls() { return impl_->ReloadTls(); }
+
+HttpResponse Server::HandleForwarded(const HttpRequest& request) {
+  return impl_->handler().Handle(request);
+}
 
 }  // namespace coffer::http

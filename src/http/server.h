@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "http/handler.h"
+#include "http/message.h"
 
 namespace coffer::core {
 class Core;
@@ -68,6 +70,8 @@ struct ServerOptions {
   int worker_threads = 0;            // 0: 2 × std::thread::hardware_concurrency()
   size_t worker_queue_limit = 1024;  // requests waiting for a worker; beyond → 503
   crypto::Random* random = nullptr;  // request ids; null: crypto::SystemRandom::Get()
+  // On a standby: how requests reach the active node (the cluster port).
+  Forwarder forward;
 };
 
 class Server {
@@ -93,6 +97,10 @@ class Server {
   // the new context; established ones keep theirs. A listener whose files fail to load
   // keeps its old context; the first such error is returned.
   Status ReloadTls();
+
+  // Runs a request a standby forwarded to this node through the same handler as a
+  // request from a listener. Blocking: call it on a worker thread.
+  HttpResponse HandleForwarded(const HttpRequest& request);
 
  private:
   class Impl;

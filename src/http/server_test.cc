@@ -338,21 +338,27 @@ TEST_F(ServerTest, TwoListenersBindDistinctPorts) {
   }
 }
 
+ServerOptions OptionsFor(const ListenerOptions& l) {
+  ServerOptions o;
+  o.listeners = {l};
+  return o;
+}
+
 TEST_F(ServerTest, StartErrors) {
   ListenerOptions bad_addr = Plain();
   bad_addr.address = "no-port-here";
-  Server a(core_, ServerOptions{{bad_addr}});
+  Server a(core_, OptionsFor(bad_addr));
   EXPECT_FALSE(a.Start().ok());
 
   ListenerOptions no_cert;
   no_cert.address = "127.0.0.1:0";  // TLS on by default, but no files
-  Server b(core_, ServerOptions{{no_cert}});
+  Server b(core_, OptionsFor(no_cert));
   EXPECT_FALSE(b.Start().ok());
 
   Start({Plain()});
   ListenerOptions taken = Plain();
   taken.address = "127.0.0.1:" + std::to_string(port_);
-  Server c(core_, ServerOptions{{taken}});
+  Server c(core_, OptionsFor(taken));
   Status st = c.Start();
   EXPECT_FALSE(st.ok());
 }

@@ -1,10 +1,13 @@
 #include "http/sys_handlers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 
 #include "base/json.h"
 #include "core/core.h"
+#include "core/ha.h"
 #include "crypto/hash.h"
 #include "http/response.h"
 
@@ -161,6 +164,76 @@ HttpResponse TokenAction(crypto::Random& random, const HttpRequest& http, Fn act
   return EmptyResponse(204);
 }
 
+// sys/storage/raft/join: runs on the joining node (sealed, uninitialised), unauthenticated.
+HttpResponse RaftJoin(core::Core& core, const HttpRequest& http) {
+  if (!IsWrite(http)) return MethodNotAllowed();
+  auto body = ParseJsonObject(http.body);
+  if (!body) return ErrorResponse(body.error());
+  core::RaftJoinParams p;
+  auto str = [&](std::string_view name) -> std::string {
+    const Json* v = Field(*body, name);
+    return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
+  };
+  auto flag = [&](std::string_view name) -> std::optional<bool> {
+    const Json* v = Field(*body, name);
+    if (v == nullptr || v->is_null()) return false;
+    if (v->is_boolean()) return v->get<bool>();
+    if (v->is_string()) return ParseGoBool(v->get<std::string>());
+    return std::nullopt;
+  };
+  p.leader.api_addr = str("leader_api_addr");
+  p.leader.ca_cert_pem = str("leader_ca_cert");
+  p.leader.client_cert_pem = str("leader_client_cert");
+  p.leader.client_key_pem = str("leader_client_key");
+  p.leader.tls_server_name = str("leader_tls_servername");
+  auto non_voter = flag("non_voter");
+  auto retry = flag("retry");
+  if (!non_voter || !retry) return ErrorResponse(400, "failed to parse JSON input");
+  p.non_voter = *non_voter;
+  p.retry = *retry;
+  if (p.leader.api_addr.empty() && !Field(*body, "auto_join"))
+    return ErrorResponse(400, "either leader_api_addr or auto_join must be provided");
+  auto joined = core.JoinRaft(p);
+  if (!joined) return ErrorResponse(joined.error());
+  return JsonResponse(200, Json{{"joined", *joined}});
+}
+
+// sys/storage/raft/snapshot (GET, POST) and snapshot-force (POST): binary bodies.
+HttpResponse RaftSnapshot(core::Core& core, crypto::Random& random, const HttpRequest& http,
+                          bool force) {
+  bool get = http.method == "GET";
+  if ((get && force) || (!get && !IsWrite(http))) return MethodNotAllowed();
+  // Authenticate with an empty body: the snapshot is not JSON.
+  HttpRequest meta = http;
+  meta.body.clear();
+  if (!get) meta.method = "POST";
+  auto req = BuildRequest(meta, random);
+  if (!req) return ErrorResponse(req.error());
+  if (get) {
+    HttpResponse out;
+    out.status = 200;
+    out.headers.emplace_back("Content-Type", "application/octet-stream");
+    Status st = core.RaftSnapshotWithRequest(*req, [&](std::string_view chunk) {
+      out.body.append(chunk);
+      return Status::Ok();
+    });
+    if (!st.ok()) return ErrorResponse(st);
+    return out;
+  }
+  size_t pos = 0;
+  Status st = core.RaftRestoreWithRequest(
+      *req,
+      [&](char* buf, size_t n) -> Result<size_t> {
+        size_t take = std::min(n, http.body.size() - pos);
+        std::memcpy(buf, http.body.data() + pos, take);
+        pos += take;
+        return take;
+      },
+      force);
+  if (!st.ok()) return ErrorResponse(st);
+  return EmptyResponse(204);
+}
+
 HttpResponse Leader(core::Core& core, const HttpRequest& http) {
   if (http.method != "GET") return MethodNotAllowed();
   core::HaState ha = core.GetHaState();
@@ -173,6 +246,10 @@ HttpResponse Leader(core::Core& core, const HttpRequest& http) {
          {"leader_cluster_address", ha.leader_cluster_address},
          {"performance_standby", ha.performance_standby},
          {"performance_standby_last_remote_wal", 0}};
+  if (ha.raft_committed_index > 0) {
+    j["raft_committed_index"] = ha.raft_committed_index;
+    j["raft_applied_index"] = ha.raft_applied_index;
+  }
   return JsonResponse(200, j);
 }
 
@@ -255,6 +332,11 @@ std::optional<HttpResponse> HandleSysEndpoint(core::Core& core, crypto::Random& 
   if (p == "sys/init") return Init(core, http);
   if (p == "sys/unseal") return Unseal(core, http);
   if (p == "sys/leader") return Leader(core, http);
+  if (p == "sys/storage/raft/join") return RaftJoin(core, http);
+  // The rest need the active node: a standby forwards them.
+  if (core.Standby()) return std::nullopt;
+  if (p == "sys/storage/raft/snapshot") return RaftSnapshot(core, random, http, false);
+  if (p == "sys/storage/raft/snapshot-force") return RaftSnapshot(core, random, http, true);
   if (p == "sys/seal") {
     return TokenAction(random, http, [&](core::Request& r) { return core.SealWithRequest(r); });
   }

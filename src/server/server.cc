@@ -24,7 +24,9 @@
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/sys/sys_backend.h"
 #include "http/server.h"
+#include "server/cluster_port.h"
 #include "server/flags.h"
+#include "server/raft_setup.h"
 #include "storage/factory.h"
 
 namespace coffer::server {
@@ -212,16 +214,35 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
-  auto physical = storage::NewBackend(cfg.storage->type, cfg.storage->options);
-  if (!physical) {
-    std::cerr << "Error initializing storage of type " << cfg.storage->type << ": "
-              << physical.error().message() << "\n";
-    return 1;
+  // The cluster port outlives the storage: the Raft loop sends through it until it stops.
+  std::unique_ptr<ClusterPort> cluster_port;
+  std::unique_ptr<storage::Backend> physical;
+  storage::raft::RaftBackend* raft = nullptr;
+  std::string node_id;
+  if (cfg.storage->type == "raft") {
+    auto opened = OpenRaftStorage(cfg, &cluster_port, &node_id);
+    if (!opened) {
+      std::cerr << "Error initializing storage of type raft: " << opened.error().message() << "\n";
+      return 1;
+    }
+    raft = opened->get();
+    physical = std::move(*opened);
+  } else {
+    auto opened = storage::NewBackend(cfg.storage->type, cfg.storage->options);
+    if (!opened) {
+      std::cerr << "Error initializing storage of type " << cfg.storage->type << ": "
+                << opened.error().message() << "\n";
+      return 1;
+    }
+    physical = std::move(*opened);
   }
 
   core::Registry registry;
   core::CoreOptions copts = BaseCoreOptions(registry);
-  copts.physical = physical->get();
+  copts.physical = physical.get();
+  copts.raft = raft;
+  copts.network = cluster_port.get();
+  copts.node_id = node_id;
   copts.storage_type = cfg.storage->type;
   copts.default_lease_ttl = cfg.default_lease_ttl;
   copts.max_lease_ttl = cfg.max_lease_ttl;
@@ -229,6 +250,14 @@ int Main(int argc, char** argv) {
   copts.api_addr = cfg.api_addr;
   copts.cluster_addr = cfg.cluster_addr;
   core::CoreImpl core(std::move(copts));
+  if (cluster_port) cluster_port->SetLeadershipListener([&core] { core.OnLeadershipChange(); });
+  // Detaches the listener before `core` goes, on every return path.
+  struct ListenerReset {
+    ClusterPort* port;
+    ~ListenerReset() {
+      if (port) port->SetLeadershipListener(nullptr);
+    }
+  } listener_reset{cluster_port.get()};
 
   std::string dev_token;
   std::string dev_key;
@@ -244,7 +273,20 @@ int Main(int argc, char** argv) {
 
   http::ServerOptions hopts;
   for (const auto& l : cfg.listeners) hopts.listeners.push_back(ToListenerOptions(l));
+  if (cluster_port) {
+    hopts.forward = [&core, port = cluster_port.get()](const http::HttpRequest& r) {
+      return port->Forward(core.GetHaState().leader_cluster_address, r);
+    };
+  }
   http::Server http_server(core, hopts);
+  if (cluster_port) cluster_port->AttachHttp(&http_server);
+  struct HttpDetach {
+    ClusterPort* port;
+    ~HttpDetach() {
+      if (port) port->AttachHttp(nullptr);
+    }
+  } http_detach{cluster_port.get()};
+  RetryJoin retry_join(core, cfg);
   if (Status s = http_server.Start(); !s.ok()) {
     std::cerr << "Error starting listeners: " << s.message() << "\n";
     return 1;
@@ -298,8 +340,10 @@ int Main(int argc, char** argv) {
     else
       log::Info("server", "reloaded TLS certificates");
   });
+  retry_join.Stop();
   http_server.Stop();
   (void)core.Seal();
+  if (cluster_port) cluster_port->Stop();
   if (!cfg.pid_file.empty()) std::remove(cfg.pid_file.c_str());
   log::Info("server", "shutdown complete");
   return 0;

@@ -51,7 +51,9 @@ core::SpecialPaths SystemSpecialPaths() {
                         "rekey-recovery-key/init",
                         "rekey-recovery-key/update",
                         "rekey-recovery-key/verify",
-                        "mfa/validate"};
+                        "mfa/validate",
+                        "storage/raft/bootstrap/challenge",
+                        "storage/raft/bootstrap/answer"};
   return sp;
 }
 
@@ -66,6 +68,7 @@ SystemBackend::SystemBackend(core::CoreImpl& core) : core_(core) {
   AddPaths(CapabilitiesPaths());
   AddPaths(InternalUiPaths());
   AddPaths(InfoPaths());
+  AddPaths(RaftPaths());
 }
 
 Result<std::unique_ptr<core::Backend>> NewSystemBackend(core::CoreImpl& core) {

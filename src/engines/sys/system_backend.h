@@ -84,6 +84,9 @@ class SystemBackend final : public framework::Backend {
   HandlerResult HostInfo(core::Request& req, FieldData& d);
   HandlerResult Hash(core::Request& req, FieldData& d);
 
+  // sys_raft.cc: sys/storage/raft/* and sys/ha-status.
+  std::vector<framework::Path> RaftPaths();
+
   core::CoreImpl& core_;
 
   std::mutex migrations_mu_;

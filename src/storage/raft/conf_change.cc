@@ -103,8 +103,24 @@ Status Raft::ProposeConfChange(const ConfChange& cc) {
   e.data = EncodeConfChange(cc);
   AppendEntries({std::move(e)});
   pending_conf_index_ = log_.LastIndex();
+  if (RemovesSelf(cc)) leaving_index_ = pending_conf_index_;
   BroadcastAppend();
   return Status::Ok();
+}
+
+bool Raft::RemovesSelf(const ConfChange& cc) const {
+  return cc.node_id == id_ &&
+         (cc.type == ConfChangeType::kRemoveNode || cc.type == ConfChangeType::kAddLearner);
+}
+
+void Raft::FindLeavingChange() {
+  uint64_t last = log_.LastIndex();
+  if (last <= log_.applied()) return;
+  for (const Entry& e : log_.Slice(log_.applied() + 1, last + 1, last - log_.applied())) {
+    if (e.type != EntryType::kConfigChange) continue;
+    Result<ConfChange> cc = DecodeConfChange(e.data);
+    if (cc && RemovesSelf(*cc)) leaving_index_ = e.index;
+  }
 }
 
 ConfState Raft::ApplyConfChange(const ConfChange& cc) {
@@ -129,7 +145,9 @@ ConfState Raft::ApplyConfChange(const ConfChange& cc) {
   }
   if (id == lead_transferee_ && !IsVoter(id)) AbortLeaderTransfer();
   if (state_ != StateType::kFollower && !IsVoter(id_)) {
-    // Removed or demoted: a leader steps down, a candidate gives up.
+    // Removed or demoted: a leader tells the others the commit index (which covers this
+    // change) and steps down; a candidate gives up.
+    if (state_ == StateType::kLeader) BroadcastHeartbeat();
     BecomeFollower(term_, kNone);
   } else if (state_ == StateType::kLeader) {
     // Fewer voters may make a smaller quorum that already matched more.

@@ -134,6 +134,7 @@ void Raft::Reset(uint64_t term) {
   ResetRandomizedTimeout();
   votes_.clear();
   lead_transferee_ = kNone;
+  leaving_index_ = 0;
   pending_reads_.clear();
   for (auto& [peer, pr] : prs_) {
     bool learner = pr.learner;
@@ -171,6 +172,7 @@ void Raft::BecomeLeader() {
   // Any conf change in the log may be uncommitted or unapplied: none is proposed before
   // they are all applied.
   pending_conf_index_ = log_.LastIndex();
+  FindLeavingChange();
   // An entry of the new term, so entries of earlier terms can commit (§5.4.2, §8).
   AppendEntries({Entry{}});
 }
@@ -211,7 +213,9 @@ void Raft::StartCampaign(bool pre, bool transfer) {
 void Raft::Tick() {
   ++election_elapsed_;
   if (state_ != StateType::kLeader) {
-    if (election_elapsed_ >= randomized_election_timeout_) {
+    // A learner's or removed node's clock keeps running: the lease it grants a leader it
+    // no longer hears from must expire.
+    if (election_elapsed_ >= randomized_election_timeout_ && IsVoter(id_)) {
       election_elapsed_ = 0;
       Campaign();
     }
@@ -264,17 +268,21 @@ void Raft::Step(const Message& m) {
       BecomeFollower(m.term, kNone);
     }
   } else if (m.term < term_) {
-    if ((check_quorum_ || pre_vote_) &&
-        (m.type == MessageType::kMsgApp || m.type == MessageType::kMsgHeartbeat)) {
+    if ((check_quorum_ || pre_vote_ || !IsVoter(id_)) &&
+        (m.type == MessageType::kMsgApp || m.type == MessageType::kMsgHeartbeat ||
+         m.type == MessageType::kMsgSnap)) {
       // A stale leader cut off from us: tell it our term so it steps down. Without this a
-      // node that pre-votes forever at a higher term could never rejoin.
+      // node that pre-votes forever at a higher term could never rejoin, nor a learner
+      // whose term a removed node's campaign raised (it never campaigns itself).
       Message resp;
       resp.type = MessageType::kMsgAppResp;
       resp.to = m.from;
       Send(std::move(resp));
-    } else if (m.type == MessageType::kMsgPreVote) {
+    } else if (is_vote) {
+      // Rejected with our term (§5.1), so a candidate behind us catches up: one whose
+      // membership lacks us would otherwise never hear of our term.
       Message resp;
-      resp.type = MessageType::kMsgPreVoteResp;
+      resp.type = VoteRespType(m.type);
       resp.to = m.from;
       resp.term = term_;
       resp.reject = true;
@@ -324,6 +332,7 @@ void Raft::HandleVoteRequest(const Message& m) {
 Status Raft::Propose(std::string data) {
   if (state_ != StateType::kLeader) return Unavailable("raft: not the leader");
   if (lead_transferee_ != kNone) return Unavailable("raft: leadership transfer in progress");
+  if (leaving_index_ != 0) return Unavailable("raft: the leader is leaving the cluster");
   Entry e;
   e.data = std::move(data);
   AppendEntries({std::move(e)});

@@ -170,6 +170,9 @@ class Raft {
   // Whether the leader may propose `cc` now (ProposeConfChange's errors).
   Status CheckConfChange(const ConfChange& cc) const;
   void AbortLeaderTransfer() { lead_transferee_ = kNone; }
+  bool RemovesSelf(const ConfChange& cc) const;
+  // Sets leaving_index_ if the unapplied log holds a change removing or demoting us.
+  void FindLeavingChange();
   void BecomeProbe(Progress& pr);
   void SendTimeoutNow(uint64_t to);
   void SendSnapshot(uint64_t to, Progress& pr);
@@ -199,7 +202,11 @@ class Raft {
   std::map<uint64_t, Progress> prs_;  // every voter and learner, including this node
   uint64_t lead_transferee_ = kNone;
   uint64_t pending_conf_index_ = 0;  // a conf change at or below this index is not applied
-  std::map<uint64_t, bool> votes_;   // granted (true) or rejected, this campaign
+  // Leader: a change removing or demoting this node is in the log (at this index): it
+  // accepts no more proposals, so that when it steps down on applying the change, the
+  // voters that committed it hold its whole log and it can vote for them.
+  uint64_t leaving_index_ = 0;
+  std::map<uint64_t, bool> votes_;  // granted (true) or rejected, this campaign
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;

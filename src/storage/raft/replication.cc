@@ -11,13 +11,18 @@ namespace coffer::storage::raft {
 void Raft::StepLeader(const Message& m) {
   switch (m.type) {
     case MessageType::kMsgProp: {
-      if (lead_transferee_ != kNone) return;  // dropped while handing over
+      if (lead_transferee_ != kNone || leaving_index_ != 0) return;  // dropped
       std::vector<Entry> entries = m.entries;
       for (size_t i = 0; i < entries.size(); ++i) {
         if (entries[i].type != EntryType::kConfigChange) continue;
         Result<ConfChange> cc = DecodeConfChange(entries[i].data);
         if (cc && CheckConfChange(*cc).ok()) {
           pending_conf_index_ = log_.LastIndex() + i + 1;
+          if (RemovesSelf(*cc)) {
+            leaving_index_ = pending_conf_index_;
+            entries.resize(i + 1);  // nothing after it
+            break;
+          }
         } else {
           entries[i] = Entry{};  // keeps the caller's indexes; changes nothing
         }

@@ -185,5 +185,41 @@ TEST(SnapshotStreamTest, MemberEncodingRoundTrips) {
   }
 }
 
+TEST(SnapshotStreamTest, RandomMutationsAreRefused) {
+  const std::string data = Write(TestHeader(), TestRecords(40, 30), 200);
+  uint64_t rng = 12345;
+  auto next = [&] {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return rng >> 33;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::string bad = data;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      size_t pos = next() % bad.size();
+      switch (next() % 4) {
+        case 0:
+          bad[pos] = static_cast<char>(next());
+          break;
+        case 1:
+          bad.erase(pos, 1 + next() % 16);
+          break;
+        case 2:
+          bad.insert(pos, std::string(1 + next() % 16, static_cast<char>(next())));
+          break;
+        default:
+          bad[pos] = '\xFF';  // lengths at their maximum
+          break;
+      }
+      if (bad.empty()) bad = "x";
+    }
+    if (bad == data) continue;
+    SnapshotHeader h;
+    std::vector<Rec> got;
+    Status st = ReadAll(bad, &h, &got);
+    ASSERT_EQ(st.code(), StatusCode::kCorruption) << "round " << round << ": " << st.ToString();
+  }
+}
+
 }  // namespace
 }  // namespace coffer::storage::raft

@@ -38,33 +38,51 @@ inline Message Msg(MessageType type, uint64_t from, uint64_t term, uint64_t inde
   return m;
 }
 
+// Handles one Ready as a driver would (without applying anything) and returns it.
+inline Ready Flush(Raft& r, MemoryStorage& storage) {
+  Ready rd = r.GetReady();
+  if (rd.snapshot) {
+    EXPECT_TRUE(storage.ApplySnapshot(*rd.snapshot).ok());
+  }
+  storage.Append(rd.entries);
+  if (rd.hard_state) storage.SetHardState(*rd.hard_state);
+  r.Advance(rd);
+  return rd;
+}
+
 class Network {
  public:
-  // Nodes `voters` and `learners` form the cluster; `others` start with no membership
-  // (to be added later). `tweak` adjusts every node's Config.
+  // Nodes `voters` and `learners` form the cluster, bootstrapped as etcd does: their logs
+  // start with committed kConfigChange entries adding each of them (so a node added
+  // later learns the whole membership from the log). `others` start empty, with no
+  // membership. `tweak` adjusts every node's Config.
   Network(std::vector<uint64_t> voters, std::vector<uint64_t> learners,
           std::vector<uint64_t> others, const std::function<void(Config&)>& tweak = {}) {
+    std::vector<Entry> bootstrap;
+    for (uint64_t id : voters) bootstrap.push_back(BootstrapEntry(ConfChangeType::kAddVoter, id));
+    for (uint64_t id : learners) {
+      bootstrap.push_back(BootstrapEntry(ConfChangeType::kAddLearner, id));
+    }
+    for (size_t i = 0; i < bootstrap.size(); ++i) bootstrap[i].index = i + 1;
     std::vector<uint64_t> all = voters;
     all.insert(all.end(), learners.begin(), learners.end());
     all.insert(all.end(), others.begin(), others.end());
     for (uint64_t id : all) {
-      auto& node = nodes_[id];
-      node.storage = std::make_unique<MemoryStorage>();
-      Config c;
-      c.id = id;
       bool member = std::find(others.begin(), others.end(), id) == others.end();
-      if (member) c.conf = ConfState{voters, learners};
-      c.seed = 42;
-      c.storage = node.storage.get();
-      if (tweak) tweak(c);
-      node.raft = std::make_unique<Raft>(c);
+      Add(id, member ? bootstrap : std::vector<Entry>{}, tweak);
+    }
+    Deliver();  // applies the bootstrap entries
+  }
+  // `n` voters given through Config::peers (the membership at index 0), empty logs.
+  Network(int n, bool pre_vote, bool check_quorum) {
+    for (uint64_t id : Ids(n)) {
+      Add(id, {}, [&](Config& c) {
+        c.peers = Ids(n);
+        c.pre_vote = pre_vote;
+        c.check_quorum = check_quorum;
+      });
     }
   }
-  Network(int n, bool pre_vote, bool check_quorum)
-      : Network(Ids(n), {}, {}, [&](Config& c) {
-          c.pre_vote = pre_vote;
-          c.check_quorum = check_quorum;
-        }) {}
 
   static std::vector<uint64_t> Ids(int n) {
     std::vector<uint64_t> ids;
@@ -159,6 +177,23 @@ class Network {
   }
 
  private:
+  static Entry BootstrapEntry(ConfChangeType type, uint64_t id) {
+    return Entry{1, 0, EntryType::kConfigChange, EncodeConfChange(ConfChange{type, id, ""})};
+  }
+
+  void Add(uint64_t id, const std::vector<Entry>& log, const std::function<void(Config&)>& tweak) {
+    auto& node = nodes_[id];
+    node.storage = std::make_unique<MemoryStorage>();
+    node.storage->Append(log);
+    if (!log.empty()) node.storage->SetHardState(HardState{1, kNone, log.back().index});
+    Config c;
+    c.id = id;
+    c.seed = 42;
+    c.storage = node.storage.get();
+    if (tweak) tweak(c);
+    node.raft = std::make_unique<Raft>(c);
+  }
+
   struct Node {
     std::unique_ptr<MemoryStorage> storage;
     std::unique_ptr<Raft> raft;
