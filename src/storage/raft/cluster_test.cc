@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -392,12 +393,42 @@ TEST(ClusterTest, SaveAndRestoreSnapshot) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Dump(c.node(i).state_machine()), before) << i;
   EXPECT_EQ(c.node(1).RestoreSnapshot(source(saved)).code(), StatusCode::kUnavailable);
 
+  // A damaged snapshot arriving from the transport is refused and deleted.
+  {
+    TempDir tmp;
+    const std::string path = tmp.path() + "/bad.snap";
+    ASSERT_TRUE(WriteSnapshotFile(path, [&](const SnapshotSink& sink) { return sink(bad); }).ok());
+    Message m;
+    m.type = MessageType::kMsgSnap;
+    m.from = c.Id(0);
+    m.to = c.Id(1);
+    m.term = c.node(0).GetStatus().term;
+    c.node(1).ReceiveSnapshot(m, path);
+    EXPECT_FALSE(std::filesystem::exists(path));
+    ASSERT_TRUE(c.node(0).Propose(PutCmd("b/0", "w")).ok());  // a no-op write
+    ASSERT_TRUE(c.Converge(0));
+    EXPECT_EQ(Dump(c.node(1).state_machine()), before);
+  }
+
+  // A restore that never commits (its leader went away after a few chunks) changes no
+  // live data on any replica; the next restore replaces it.
+  ASSERT_TRUE(c.node(0).Propose(EncodeRestoreBegin(77)).ok());
+  std::string partial = EncodeRestoreChunk(77);
+  AppendRestoreRecord(&partial, "partial", "x");
+  ASSERT_TRUE(c.node(0).Propose(partial).ok());
+  ASSERT_TRUE(c.Converge(0));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Dump(c.node(i).state_machine()), before) << i;
+    EXPECT_EQ(c.node(i).state_machine().restore_id(), 77u) << i;
+  }
+
   Status st = c.node(0).RestoreSnapshot(source(saved));
   ASSERT_TRUE(st.ok()) << st.ToString();
   ASSERT_TRUE(c.Converge(0));
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(Dump(c.node(i).state_machine()), want) << i;
     EXPECT_EQ(c.node(i).Members().size(), 3u) << i;  // membership kept
+    EXPECT_EQ(c.node(i).state_machine().restore_id(), 0u) << i;
   }
   ASSERT_TRUE(c.node(0).Propose(PutCmd("after", "restore")).ok());
 }

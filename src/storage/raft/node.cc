@@ -227,7 +227,10 @@ void Node::Run() {
         stopping_ = true;
         is_leader_ = false;
         FailAll(st);
+        for (auto& [task, done] : tasks_) *done = true;  // never run
+        tasks_.clear();
       }
+      DropStaleSnapshotFiles();
       done_cv_.notify_all();
     }
     tasks.clear();
@@ -307,16 +310,22 @@ Status Node::InstallSnapshot(const SnapshotMeta& meta) {
   COFFER_RETURN_IF_ERROR(wal_->ApplySnapshot(meta));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = snapshot_files_.begin();
-         it != snapshot_files_.end() && it->first <= meta.index;) {
-      ::unlink(it->second.c_str());
-      it = snapshot_files_.erase(it);
-    }
+    DropStaleSnapshotFiles();
   }
   log::Info("raft", "installed snapshot",
             {{"index", std::to_string(meta.index)}, {"term", std::to_string(meta.term)}});
   if (options_.transport != nullptr) options_.transport->UpdatePeers(header.members);
   return Status::Ok();
+}
+
+// Received snapshots the core did not install (stale, or its log already held them).
+// Requires mu_.
+void Node::DropStaleSnapshotFiles() {
+  const uint64_t applied = fsm_->AppliedIndex();
+  for (auto it = snapshot_files_.begin(); it != snapshot_files_.end() && it->first <= applied;) {
+    ::unlink(it->second.c_str());
+    it = snapshot_files_.erase(it);
+  }
 }
 
 void Node::SendMessages(std::vector<Message> messages) {

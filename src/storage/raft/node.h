@@ -63,6 +63,9 @@ class Transport {
   // stream from a consistent read of the state machine) with a sink to the peer, then
   // reports the outcome with Node::ReportSnapshot. The receiver saves the stream to a
   // file and hands it to its Node::ReceiveSnapshot.
+  // The stream's header carries the meta the data matches (the state machine's applied
+  // index, at or past m.snapshot.index); Node::ReceiveSnapshot uses it in place of
+  // m.snapshot, so the transport need not rewrite m.
   virtual void SendSnapshot(Message m, std::function<Status(const SnapshotSink&)> write) = 0;
   // The membership changed (also called once at Open): where each peer is.
   virtual void UpdatePeers(const std::vector<Member>& members) = 0;
@@ -91,7 +94,9 @@ struct NodeStatus {
 
 struct NodeOptions {
   uint64_t id = 1;
-  std::vector<uint64_t> peers;  // all voters including id; empty means {id}
+  // Static voters including id (tests). Empty: the voters and learners are the state
+  // machine's membership (none on a fresh node: it waits for Bootstrap or a leader).
+  std::vector<uint64_t> peers;
   // One Raft tick; the server uses 100ms × performance_multiplier.
   std::chrono::milliseconds tick_interval{100};
   int election_tick = 10;
@@ -144,14 +149,16 @@ class Node {
 
   // A fresh node with no membership (it will join a cluster) stays a follower with an
   // empty log until a leader contacts it. Bootstrap makes it the single voter of a new
-  // cluster (Member{options.name, options.address}); FailedPrecondition when it already
-  // has a membership or log.
+  // cluster (Member{options.id, options.name, options.address}; a cluster should use
+  // id = MemberId(name)); PreconditionFailed when it already has a membership, a log, a
+  // term, or static peers.
   Status Bootstrap();
   // The membership at the applied index.
   std::vector<Member> Members();
   // Adds a learner, promotes/demotes (AddMember with a different voter flag), or
   // removes a member; waits until the change is applied. One at a time
-  // (FailedPrecondition while another is pending). Unavailable when not the leader.
+  // (PreconditionFailed while another is pending). Unavailable when not the leader;
+  // InvalidArgument for a change that makes no sense. member.id kNone: MemberId(name).
   Status AddMember(const Member& member);
   Status RemoveMember(uint64_t id);
   // Hands leadership to `to` (kNone: the most up-to-date voter) and waits until this
@@ -172,7 +179,9 @@ class Node {
   // entry. The membership stays the current one.
   Status RestoreSnapshot(const SnapshotSource& source);
 
-  // From the transport: a snapshot stream for MsgSnap `m` saved in `path` (verified).
+  // From the transport: the stream for MsgSnap `m`, saved in `path`. The node takes the
+  // file: it verifies it (a damaged one is logged and deleted), steps `m` with the meta
+  // of the file's header, and deletes the file once installed (or at the next Open).
   void ReceiveSnapshot(Message m, std::string path);
   void ReportSnapshot(uint64_t to, bool failed);
   void ReportUnreachable(uint64_t to);
@@ -222,6 +231,7 @@ class Node {
   Status ApplyConfChangeEntry(const Entry& e);
   Status MaybeCompact();
   void CompleteReads();
+  void DropStaleSnapshotFiles();  // requires mu_
   void UpdateLeadership();
   Status DoBootstrap();
   // Queues `task` for the loop thread and waits until it ran; false if the node stopped.
@@ -260,8 +270,9 @@ class Node {
   std::thread loop_;
 };
 
-// storage::Backend over a Node. Writes are validated, encoded with EncodeBatch and
-// proposed; they return once applied. Reads go to the local state machine, which holds
+// storage::Backend over a Node. Open bootstraps a fresh node that has no transport (a
+// single-node server). Writes are validated, encoded with EncodeBatch and proposed; they
+// return once applied. Reads go to the local state machine, which holds
 // every write acknowledged by this node: linearizable for a single node. With more nodes
 // a leader must confirm it still leads (ReadIndex) before serving a read; not done yet.
 class RaftBackend : public Backend {

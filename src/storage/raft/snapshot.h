@@ -7,7 +7,8 @@
 //   - neither side ever holds more than one chunk: the writer flushes a chunk once it
 //     reaches chunk_bytes (a single larger record gets a chunk of its own); the reader
 //     refuses a chunk longer than kMaxSnapshotChunkBytes and grows its buffer only as
-//     bytes arrive, so arbitrary input allocates a bounded amount;
+//     bytes arrive, so arbitrary input allocates a bounded amount (the chunk, plus 40
+//     bytes of record view per 10 bytes of chunk at worst);
 //   - the reader returns Corruption for any damage, truncation or trailing byte, but only
 //     the end of the stream (Next() returning false) proves the whole stream intact: a
 //     consumer stages what it reads and commits only then.
@@ -38,7 +39,7 @@ class Sha256Stream;  // snapshot.cc
 }  // namespace internal
 
 inline constexpr size_t kSnapshotChunkBytes = 1u << 20;      // the writer's target
-inline constexpr size_t kMaxSnapshotChunkBytes = 64u << 20;  // the reader's limit
+inline constexpr size_t kMaxSnapshotChunkBytes = 16u << 20;  // the reader's limit
 
 // Which key space a record belongs to.
 enum class SnapshotTable : uint8_t {

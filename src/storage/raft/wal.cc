@@ -354,7 +354,7 @@ Status Wal::ApplyEntry(Entry e) {
     return Corruption("wal: entry " + std::to_string(i) + " leaves a gap after " +
                       std::to_string(LastIndex()));
   }
-  ForgetSupersededFrom(i);
+  if (i <= LastIndex()) ForgetSupersededFrom(i);  // a truncation
   if (!entries_.empty() && i <= entries_.front().index) {
     entries_.clear();  // supersedes everything we hold (possibly inside a replay hole)
   } else if (!entries_.empty()) {
@@ -393,6 +393,7 @@ Status Wal::ApplySnapshotRecord(uint8_t kind, SnapshotMeta meta, bool first_reco
       return Status::Ok();
     case kSnapInstall:
       entries_.clear();
+      for (Segment& s : segments_) s.max_index = 0;  // every entry so far is dropped
       snapshot_ = std::move(meta);
       install_seq_ = segments_.back().seq;
       hole_allowed_ = false;
@@ -474,7 +475,7 @@ Status Wal::Append(const std::vector<Entry>& entries) {
   for (size_t i = 1; i < entries.size(); ++i) {
     if (entries[i].index != first + i) return InvalidArgument("wal: entries not contiguous");
   }
-  ForgetSupersededFrom(first);
+  if (first <= LastIndex()) ForgetSupersededFrom(first);  // a truncation
   std::string pending;
   for (const Entry& e : entries) {
     COFFER_RETURN_IF_ERROR(AddRecord(&pending, EncodeEntry(e)));
@@ -517,6 +518,7 @@ Status Wal::ApplySnapshot(const SnapshotMeta& meta) {
   COFFER_RETURN_IF_ERROR(AddRecord(&pending, EncodeSnapshotRecord(kSnapInstall, meta)));
   COFFER_RETURN_IF_ERROR(WriteRecords(pending));
   entries_.clear();
+  for (Segment& s : segments_) s.max_index = 0;  // every entry so far is dropped
   snapshot_ = meta;
   install_seq_ = segments_.back().seq;
   return Status::Ok();

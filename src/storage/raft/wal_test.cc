@@ -445,6 +445,15 @@ TEST(WalCompactionTest, ApplySnapshotDropsTheLog) {
   wal = OpenOrDie(tmp.path(), options);
   EXPECT_EQ(wal->Snapshot(), meta);
   EXPECT_EQ(wal->LastIndex(), 539u);
+  // Compaction after the install deletes every segment but the ones still needed.
+  const size_t before = wal->segment_count();
+  ASSERT_TRUE(wal->Compact(535).ok());
+  ASSERT_TRUE(wal->Sync().ok());
+  EXPECT_LT(wal->segment_count(), before);
+  EXPECT_LE(wal->segment_count(), 2u);
+  wal = OpenOrDie(tmp.path(), options);
+  EXPECT_EQ(wal->Snapshot(), (SnapshotMeta{535, 7, {}}));
+  EXPECT_EQ(wal->Entries(536, 540), MakeEntries(536, 540, 7));
 }
 
 TEST(WalCompactionTest, TornInstallRecordKeepsTheOldLog) {
