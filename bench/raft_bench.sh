@@ -67,7 +67,12 @@ summary() {
 }
 die() {
   echo "raft_bench: FAILED: $*" >&2
-  for f in "$WORK"/*.log; do
+  if [ -n "${TOKEN:-}" ] && [ -n "${CP[1]:-}" ]; then
+    echo "--- autopilot state on node1:" >&2
+    cf -H "X-Vault-Token: $TOKEN" "$(addr 1)/v1/sys/storage/raft/autopilot/state" >&2 || true
+    echo >&2
+  fi
+  for f in "$WORK/$PART"*.log; do
     [ -f "$f" ] || continue
     echo "--- tail of $f" >&2
     tail -n 20 "$f" >&2
@@ -193,9 +198,16 @@ active() {
   [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" --max-time 2 "$(addr "$1")/v1/sys/health")" = 200 ]
 }
 unseal() { cf -X PUT -d "{\"key\":\"$UNSEAL_KEY\"}" "$(addr "$1")/v1/sys/unseal"; }
-# A node started with retry_join stays sealed until it has the unseal key, joins with it and
-# then unseals; the key is sent again while it is still sealed.
-unseal_joiner() { unseal "$1" >/dev/null 2>&1 || true; sleep 0.5; unsealed "$1"; }
+# A node started with retry_join gets a join challenge from the leader and stays sealed until
+# it has the unseal key; sys/unseal then answers the challenge, waits for the cluster's data
+# and unseals (it can take a while). The key is sent again if the node is still sealed.
+unseal_joiner() {
+  curl -sS --cacert "$CA" --max-time 150 -X PUT -d "{\"key\":\"$UNSEAL_KEY\"}" \
+    "$(addr "$1")/v1/sys/unseal" >> "$WORK/unseal-node$1.out" 2>&1 || true
+  echo >> "$WORK/unseal-node$1.out"
+  unsealed "$1"
+}
+initialized() { cf "$(addr "$1")/v1/sys/seal-status" | grep -q '"initialized":true'; }
 three_voters() {
   cf -H "X-Vault-Token: $TOKEN" "$(addr 1)/v1/sys/storage/raft/configuration" > "$WORK/raft.json" &&
     [ "$(jget 'sum(1 for s in d["data"]["config"]["servers"] if s["voter"])' < "$WORK/raft.json")" = 3 ]
@@ -224,7 +236,10 @@ coffer_part() {
     start_node $i
     wait_for 30 "node$i listening" listening $i
   done
-  for i in 2 3; do wait_for 90 "node$i to join and unseal" unseal_joiner $i; done
+  for i in 2 3; do
+    wait_for 60 "node$i to get its join challenge (seal-status initialized)" initialized $i
+    wait_for 100 "node$i to join and unseal (answers: $WORK/unseal-node$i.out)" unseal_joiner $i
+  done
   wait_for 120 "3 voters in sys/storage/raft/configuration" three_voters
   jget '"raft configuration: " + ", ".join("%s%s voter=%s" % (s["node_id"], "(leader)" if s["leader"] else "", s["voter"]) for s in d["data"]["config"]["servers"])' < "$WORK/raft.json"
   ACTIVE=""
@@ -262,7 +277,10 @@ JSON
   [ -n "$fo" ] || die "failover_bench.py printed no RESULT"
 }
 
-for part in fsync etcd coffer failover; do
-  if want $part; then "${part}_part"; fi
+PART=""  # the step running: die prints the tails of its server logs ($WORK/<PART>*.log)
+for step in fsync etcd coffer failover; do
+  PART=$step
+  [ "$PART" != failover ] || PART=coffer
+  if want $step; then "${step}_part"; fi
 done
 summary
