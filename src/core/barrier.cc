@@ -172,6 +172,16 @@ Result<std::string> Barrier::DecryptBlob(std::string_view path, std::string_view
   return Decrypt(*ring, path, blob);
 }
 
+Status Barrier::CheckKeyring(std::string_view keyring_blob) const {
+  auto ring = Ring();
+  if (!ring) return ::coffer::Sealed();
+  Keyring root_ring = RootOnlyRing(ring->root_key);
+  auto plain = Decrypt(root_ring, kKeyringPath, keyring_blob);
+  if (!plain) return PermissionDenied("the keyring does not open with this cluster's root key");
+  WipeString(*plain);
+  return Status::Ok();
+}
+
 Result<std::string> Barrier::KeyringBlob() const {
   auto blob = physical_.Get(kKeyringPath);
   if (!blob) return Err(blob.error());

@@ -67,6 +67,9 @@ class Barrier final : public storage::Backend {
   // current keyring, `path` as associated data. Sealed → error.
   Result<std::string> EncryptBlob(std::string_view path, std::string_view plaintext) const;
   Result<std::string> DecryptBlob(std::string_view path, std::string_view blob) const;
+  // Whether the root key held now opens `keyring_blob` (a keyring record from a
+  // snapshot). Sealed → error; PermissionDenied when it does not.
+  Status CheckKeyring(std::string_view keyring_blob) const;
   // The encrypted keyring record as stored (for the join challenge).
   Result<std::string> KeyringBlob() const;
 

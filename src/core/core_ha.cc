@@ -209,6 +209,7 @@ void CoreImpl::Deactivate() {
   {
     std::lock_guard<std::mutex> l(ha_mu_);
     healthy_since_.clear();
+    seen_since_.clear();
   }
   log::Warn("core", "leadership lost, stopping active operation", {{"node_id", options_.node_id}});
 }
@@ -526,8 +527,16 @@ void CoreImpl::AutopilotTick() {
   auto now = steady_clock::now();
   size_t voters = 0;
   for (const auto& p : st.peers) voters += p.member.voter;
-  for (const auto& p : st.peers) {
+  for (auto p : st.peers) {
     if (p.member.id == st.id) continue;
+    {
+      // A server we have not heard from yet counts from when we first saw it (a node
+      // that just joined is not dead).
+      std::lock_guard<std::mutex> l(ha_mu_);
+      auto seen = seen_since_.try_emplace(p.member.id, now).first->second;
+      p.since_last_contact =
+          std::min(p.since_last_contact, std::chrono::duration_cast<milliseconds>(now - seen));
+    }
     bool healthy = p.since_last_contact <= cfg.last_contact_threshold &&
                    p.match + cfg.max_trailing_logs >= st.commit_index;
     {
@@ -600,7 +609,8 @@ Result<Json> CoreImpl::AutopilotState() {
         {"name", p.member.name},
         {"address", p.member.address},
         {"node_status", healthy ? "alive" : "failed"},
-        {"last_contact", Seconds(self ? milliseconds(0) : p.since_last_contact)},
+        {"last_contact",
+         Seconds(self ? milliseconds(0) : std::min(p.since_last_contact, milliseconds(1ll << 40)))},
         {"last_term", st.term},
         {"last_index", self ? st.last_index : p.match},
         {"healthy", healthy},
@@ -683,8 +693,19 @@ Status CoreImpl::RaftSnapshot(const raft::SnapshotSink& sink) {
 
 Status CoreImpl::RaftRestore(const raft::SnapshotSource& source, bool force) {
   if (!options_.raft) return InvalidArgument("raft storage is not in use");
-  (void)force;
-  COFFER_RETURN_IF_ERROR(options_.raft->node().RestoreSnapshot(source));
+  auto check = [&](std::string_view key, std::string_view value) -> Status {
+    if (key != kKeyringPath) return Status::Ok();
+    if (force) return Status::Ok();
+    // Vault refuses a snapshot of another cluster unless forced: after it the node
+    // needs that cluster's keys.
+    if (!barrier_.CheckKeyring(value).ok()) {
+      return InvalidArgument(
+          "snapshot was taken with different unseal keys (another cluster); use "
+          "snapshot-force to restore it anyway");
+    }
+    return Status::Ok();
+  };
+  COFFER_RETURN_IF_ERROR(options_.raft->node().RestoreSnapshot(source, check));
   // Everything loaded from storage is stale now: reload as a new active node would, and
   // seal if this cluster's root key does not open the restored keyring.
   {

@@ -221,6 +221,7 @@ class CoreImpl final : public Core {
   bool ha_kick_ = false;
   std::map<std::string, Challenge> challenges_;  // by server_id
   std::map<uint64_t, std::chrono::steady_clock::time_point> healthy_since_;
+  std::map<uint64_t, std::chrono::steady_clock::time_point> seen_since_;  // first in config
   AutopilotConfig autopilot_;
   std::mutex ha_eval_mu_;  // serialises HaEvaluate
   std::thread ha_thread_;

@@ -70,6 +70,8 @@ Result<std::unique_ptr<raft::RaftBackend>> OpenRaft(
     const std::map<std::string, std::string>& options, raft::NodeOptions node) {
   COFFER_ASSIGN_OR_RETURN(std::string path, RequiredPath("raft", options));
   if (node.name.empty()) node.name = "node";
+  // Every node's Raft id is derived from its name, so peers agree on it.
+  node.id = raft::MemberId(node.name);
   return raft::RaftBackend::Open(path, node);
 }
 

@@ -244,6 +244,8 @@ def test_snapshot_save_restore_into_new_cluster(workdir):
         os.makedirs(os.path.join(workdir, "b"))
         b = Cluster(os.path.join(workdir, "b"))
         b.form(1, shares=1, threshold=1)
+        refused = b.nodes[0].cli("operator", "raft", "snapshot", "restore", snap, check=False)
+        assert refused.returncode == 2 and "different unseal keys" in refused.stderr, refused.stderr
         r = b.nodes[0].cli("operator", "raft", "snapshot", "restore", "-force", snap, check=False)
         b.root_token = a.root_token
         b.keys, b.threshold = a.keys, a.threshold

@@ -177,7 +177,11 @@ class Node {
   // first (Corruption for a damaged or truncated one: nothing changes), then replicates
   // its data through the log and switches every replica's data to it in one applied
   // entry. The membership stays the current one.
-  Status RestoreSnapshot(const SnapshotSource& source);
+  // `check`, when set, sees every data record of the verified stream before anything is
+  // proposed; an error from it refuses the restore.
+  Status RestoreSnapshot(
+      const SnapshotSource& source,
+      const std::function<Status(std::string_view key, std::string_view value)>& check = {});
 
   // From the transport: the stream for MsgSnap `m`, saved in `path`. The node takes the
   // file: it verifies it (a damaged one is logged and deleted), steps `m` with the meta

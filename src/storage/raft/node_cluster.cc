@@ -171,7 +171,9 @@ Result<SnapshotMeta> Node::SaveSnapshot(const SnapshotSink& sink) {
   return header.meta;
 }
 
-Status Node::RestoreSnapshot(const SnapshotSource& source) {
+Status Node::RestoreSnapshot(
+    const SnapshotSource& source,
+    const std::function<Status(std::string_view key, std::string_view value)>& check) {
   if (!IsLeader()) return Unavailable("raft: not the leader");
   const uint64_t restore_id = NewRestoreId(options_.id);
   const std::string path =
@@ -182,6 +184,20 @@ Status Node::RestoreSnapshot(const SnapshotSource& source) {
     const std::string& path;
     ~Unlink() { ::unlink(path.c_str()); }
   } unlink_at_exit{path};
+  if (check) {
+    COFFER_ASSIGN_OR_RETURN(SnapshotSource file, OpenSnapshotFile(path));
+    SnapshotReader reader(std::move(file));
+    COFFER_ASSIGN_OR_RETURN(SnapshotHeader checked_header, reader.ReadHeader());
+    (void)checked_header;
+    std::vector<SnapshotRecord> records;
+    for (;;) {
+      COFFER_ASSIGN_OR_RETURN(bool more, reader.NextChunk(&records));
+      if (!more) break;
+      for (const SnapshotRecord& r : records) {
+        if (r.table == SnapshotTable::kData) COFFER_RETURN_IF_ERROR(check(r.key, r.value));
+      }
+    }
+  }
   log::Info(
       "raft", "restoring snapshot",
       {{"index", std::to_string(header.meta.index)}, {"restore_id", std::to_string(restore_id)}});
