@@ -39,11 +39,16 @@ if want etcd; then command -v etcd >/dev/null || ./scripts/setup --bench --no-bu
 WORK=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/raft-bench.XXXXXX")
 KEEP=${KEEP_WORK:-0}
 
+# Servers are started in the background and disowned (so bash does not report the kill -9s of
+# step 4); their pids are kept here and killed at exit if their command line is still ours.
+declare -a SERVER_PIDS=()
+ours() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null | grep -qF "$WORK"; }
 cleanup() {
-  local pids
-  pids=$(jobs -p)
-  [ -n "$pids" ] && kill $pids 2>/dev/null || true
-  wait 2>/dev/null || true
+  local pid deadline=$((SECONDS + 20))
+  for pid in "${SERVER_PIDS[@]}"; do ours "$pid" && kill "$pid" 2>/dev/null; done
+  for pid in "${SERVER_PIDS[@]}"; do
+    while ours "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  done
   if [ "$KEEP" = 1 ]; then echo "raft_bench: work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -139,6 +144,8 @@ etcd_part() {
       --peer-key-file "$KEY_FILE" --peer-trusted-ca-file "$CA" --peer-client-cert-auth \
       --logger zap --log-outputs stderr --log-level warn > "$WORK/etcd$i.log" 2>&1 &
     ETCD_PIDS[$i]=$!
+    SERVER_PIDS+=($!)
+    disown
   done
   wait_for 60 "etcd cluster health" etcd_healthy
   for i in 1 2 3; do
@@ -157,7 +164,7 @@ etcd_part() {
     jget 'd.get("count","0")')
   echo "etcd keys under bench/: $keys"
   kill "${ETCD_PIDS[@]}"
-  wait "${ETCD_PIDS[@]}" 2>/dev/null || true
+  for i in 1 2 3; do while ours "${ETCD_PIDS[$i]}"; do sleep 0.1; done; done
 }
 
 # --- 3. Coffer, 3 nodes ---
@@ -190,7 +197,11 @@ log_level     = "info"
 pid_file      = "$WORK/coffer$i.pid"
 HCL
 }
-start_node() { "$BIN" server -config="$WORK/coffer$1.hcl" >> "$WORK/coffer$1.log" 2>&1 & }
+start_node() {
+  "$BIN" server -config="$WORK/coffer$1.hcl" >> "$WORK/coffer$1.log" 2>&1 &
+  SERVER_PIDS+=($!)
+  disown
+}
 addr() { echo "https://127.0.0.1:${CP[$1]}"; }
 listening() { cf "$(addr "$1")/v1/sys/seal-status" >/dev/null; }
 unsealed() { cf "$(addr "$1")/v1/sys/seal-status" | grep -q '"sealed":false'; }
