@@ -164,9 +164,12 @@ Status Server::Impl::Start() {
       return st;
     }
   }
+  // Workers block on Raft commits (a write waits for a quorum's fdatasync), not on the
+  // CPU: measured on 2 cores, 4 workers capped a 3-node cluster at ~1.7k KV writes/s
+  // (each worker waiting ~1.8 ms per write); see bench/RESULTS.md.
   int workers = options_.worker_threads > 0
                     ? options_.worker_threads
-                    : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+                    : std::max(64, 8 * static_cast<int>(std::thread::hardware_concurrency()));
   pool_ = std::make_unique<WorkerPool>(workers, options_.worker_queue_limit);
   session_ctx_ = std::make_unique<SessionContext>(SessionContext{handler_, *pool_, registry_});
   for (auto& ioc : iocs_) guards_.push_back(asio::make_work_guard(*ioc));

@@ -67,7 +67,7 @@ struct ListenerOptions {
 struct ServerOptions {
   std::vector<ListenerOptions> listeners;
   int io_threads = 2;
-  int worker_threads = 0;            // 0: 2 × std::thread::hardware_concurrency()
+  int worker_threads = 0;            // 0: max(64, 8 × hardware_concurrency()) (they block on I/O)
   size_t worker_queue_limit = 1024;  // requests waiting for a worker; beyond → 503
   crypto::Random* random = nullptr;  // request ids; null: crypto::SystemRandom::Get()
   // On a standby: how requests reach the active node (the cluster port).

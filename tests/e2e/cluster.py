@@ -128,9 +128,9 @@ class Cluster:
         self.threshold = 0
         self.root_token = None
 
-    def add_node(self):
+    def add_node(self, retry_join=True):
         name = "node%d" % (len(self.nodes) + 1)
-        leader = self.nodes[0].addr if self.nodes else None
+        leader = self.nodes[0].addr if self.nodes and retry_join else None
         node = Node(self, name, leader)
         self.nodes.append(node)
         return node

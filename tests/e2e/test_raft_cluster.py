@@ -83,6 +83,29 @@ def test_three_nodes_health_forwarding_and_cli(cluster):
                 assert b"through-standby" not in open(os.path.join(root, f), "rb").read()
 
 
+def test_cli_join_non_voter_and_step_down(cluster):
+    cluster.form(2)
+    mount_kv(cluster)
+    # A node without retry_join joins with the CLI, as a non-voter: autopilot leaves it so.
+    node = cluster.add_node(retry_join=False).start()
+    out = node.server.cli("operator", "raft", "join", "-non-voter",
+                          "-leader-ca-cert=@" + cluster.tls["ca"], cluster.nodes[0].addr).stdout
+    assert "true" in out
+    node.unseal()
+    wait_until(lambda: node.health() == 429, what="non-voter standby")
+    time.sleep(2.5)  # past server_stabilization_time (1s)
+    voters = {s["node_id"]: s["voter"] for s in cluster.servers()}
+    assert voters == {"node1": True, "node2": True, "node3": False}
+    assert kv_put(node, cluster.root_token, "via-non-voter", "ok").status_code == 200
+    # step-down (sent to a standby, forwarded) hands leadership to the other voter.
+    old = cluster.active()
+    standby = [n for n in cluster.nodes if n is not old and n.name != "node3"][0]
+    node.cli("operator", "step-down")
+    wait_until(lambda: standby.health() == 200, what="the other voter to become active")
+    assert old.health() == 429
+    assert kv_get(old, cluster.root_token, "via-non-voter") == "ok"
+
+
 def test_kill_active_under_write_load_loses_nothing(cluster):
     cluster.form(3)
     mount_kv(cluster)

@@ -268,6 +268,20 @@ void Node::RunStep(const std::deque<ProposalPtr>& proposals) {
 Status Node::HandleReadies() {
   while (raft_->HasReady()) {
     Ready rd = raft_->GetReady();
+    // A leader replicates in parallel with its own disk write (Raft thesis §10.2.1, as
+    // etcd's server does): its appends and heartbeats go out first. Safe in this loop:
+    // an entry commits only once acknowledgements are stepped in, after this Ready's
+    // sync, so the leader's own copy is durable before it counts toward a quorum.
+    if (raft_->state() == StateType::kLeader && !rd.messages.empty()) {
+      std::vector<Message> early;
+      std::vector<Message> rest;
+      for (Message& m : rd.messages) {
+        bool replication = m.type == MessageType::kMsgApp || m.type == MessageType::kMsgHeartbeat;
+        (replication ? early : rest).push_back(std::move(m));
+      }
+      rd.messages = std::move(rest);
+      SendMessages(std::move(early));
+    }
     if (rd.snapshot) COFFER_RETURN_IF_ERROR(InstallSnapshot(*rd.snapshot));
     if (!rd.entries.empty()) COFFER_RETURN_IF_ERROR(wal_->Append(rd.entries));
     if (rd.hard_state) COFFER_RETURN_IF_ERROR(wal_->SetHardState(*rd.hard_state));
