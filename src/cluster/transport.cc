@@ -172,8 +172,8 @@ void ClusterTransport::Impl::Stop() {
   for (auto& job : jobs) job.state->Fail();
   for (auto& job : jobs) job.thread.join();
   asio::post(ioc_, [this] { CloseAll(); });
-  forward_pool_.Shutdown();
-  snapshot_pool_.Shutdown();
+  forward_pool_.Shutdown(/*run_queued=*/false);
+  snapshot_pool_.Shutdown(/*run_queued=*/false);
   guard_.reset();
   io_thread_.join();
 }

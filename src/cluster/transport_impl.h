@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "base/worker_pool.h"
 #include "cluster/conn.h"
 #include "cluster/transport.h"
-#include "cluster/worker_pool.h"
 
 namespace coffer::cluster {
 

@@ -28,13 +28,6 @@ constexpr char kChallengePath[] = "core/raft/challenge";
 constexpr auto kChallengeTtl = std::chrono::minutes(5);
 constexpr auto kHaInterval = milliseconds(200);
 
-// "https://10.0.0.1:8201" → "10.0.0.1:8201" (Raft member addresses are host:port).
-std::string HostPort(std::string_view url) {
-  if (auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
-  if (auto p = url.find('/'); p != std::string_view::npos) url = url.substr(0, p);
-  return std::string(url);
-}
-
 std::string Seconds(std::chrono::milliseconds d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(d.count()) / 1000.0);
@@ -445,7 +438,7 @@ Result<Json> CoreImpl::RaftBootstrapAnswer(const Json& body) {
   raft::Member m;
   m.name = server_id;
   m.id = raft::MemberId(server_id);
-  m.address = HostPort(cluster_addr);
+  m.address = ClusterHostPort(cluster_addr);
   m.voter = false;  // autopilot promotes it once it is stable (unless non_voter)
   for (const auto& existing : options_.raft->node().Members()) {
     if (existing.id == m.id) m.voter = existing.voter;  // a rejoin keeps its vote

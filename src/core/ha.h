@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/json.h"
@@ -23,6 +24,13 @@ namespace coffer::core {
 
 // Vault's error for a request on a standby that cannot be forwarded.
 inline constexpr char kNotActive[] = "local node not active but active cluster node not found";
+
+// A cluster address as Raft members record it: "https://10.0.0.1:8201" → "10.0.0.1:8201".
+inline std::string ClusterHostPort(std::string_view url) {
+  if (auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
+  if (auto p = url.find('/'); p != std::string_view::npos) url = url.substr(0, p);
+  return std::string(url);
+}
 
 // The cluster port and node-to-node HTTPS, implemented by the server wiring.
 class ClusterNetwork {

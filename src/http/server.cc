@@ -8,12 +8,12 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/worker_pool.h"
 #include "crypto/random.h"
 #include "crypto/tls.h"
 #include "http/asio.h"
 #include "http/handler.h"
 #include "http/session.h"
-#include "http/worker_pool.h"
 
 namespace coffer::http {
 

@@ -8,10 +8,10 @@
 #include <type_traits>
 
 #include "base/log.h"
+#include "base/worker_pool.h"
 #include "http/handler.h"
 #include "http/message.h"
 #include "http/response.h"
-#include "http/worker_pool.h"
 
 namespace coffer::http {
 

@@ -13,10 +13,13 @@
 
 #include "http/asio.h"
 
+namespace coffer {
+class WorkerPool;
+}
+
 namespace coffer::http {
 
 class Handler;
-class WorkerPool;
 
 // The per-listener limits a connection applies (resolved from ListenerOptions).
 struct ConnectionLimits {

@@ -18,12 +18,6 @@ namespace raft = storage::raft;
 
 namespace {
 
-std::string HostPort(std::string_view url) {
-  if (auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
-  if (auto p = url.find('/'); p != std::string_view::npos) url = url.substr(0, p);
-  return std::string(url);
-}
-
 // PEM material for one join request, in a private temporary directory (the API client
 // takes file names); removed when this goes out of scope.
 class TempPemFiles {
@@ -213,7 +207,7 @@ void ClusterPort::Stop() {
 
 std::optional<http::HttpResponse> ClusterPort::Forward(const std::string& cluster_addr,
                                                        const http::HttpRequest& request) {
-  std::string address = HostPort(cluster_addr);
+  std::string address = core::ClusterHostPort(cluster_addr);
   if (address.empty()) return std::nullopt;
   cluster::ForwardedRequest r;
   r.method = request.method;

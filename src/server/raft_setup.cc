@@ -14,12 +14,6 @@ namespace coffer::server {
 
 namespace {
 
-std::string HostPort(std::string_view url) {
-  if (auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
-  if (auto p = url.find('/'); p != std::string_view::npos) url = url.substr(0, p);
-  return std::string(url);
-}
-
 Result<std::string> ReadFile(const std::string& path, const std::string& what) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return Err(InvalidArgument(what + ": cannot read \"" + path + "\""));
@@ -78,7 +72,7 @@ Result<std::unique_ptr<storage::raft::RaftBackend>> OpenRaftStorage(
 
   COFFER_ASSIGN_OR_RETURN(storage::raft::NodeOptions node, storage::RaftNodeOptions(options));
   node.name = *node_id;
-  node.address = HostPort(cfg.cluster_addr);
+  node.address = core::ClusterHostPort(cfg.cluster_addr);
   node.snapshot_dir = snapshots;
   *port = std::make_unique<ClusterPort>(listen, snapshots, storage::raft::MemberId(*node_id));
   node.transport = port->get();

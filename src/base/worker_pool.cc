@@ -1,12 +1,14 @@
-#include "cluster/worker_pool.h"
+#include "base/worker_pool.h"
 
 #include <algorithm>
 
-namespace coffer::cluster {
+namespace coffer {
 
 WorkerPool::WorkerPool(int threads, size_t queue_limit)
     : queue_limit_(std::max<size_t>(queue_limit, 1)) {
-  for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { Run(); });
+  int n = std::max(threads, 1);
+  threads_.reserve(n);
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Run(); });
 }
 
 WorkerPool::~WorkerPool() { Shutdown(); }
@@ -21,18 +23,23 @@ bool WorkerPool::TrySubmit(std::function<void()> task) {
   return true;
 }
 
-void WorkerPool::Shutdown() {
+void WorkerPool::Shutdown(bool run_queued) {
   std::deque<std::function<void()>> dropped;
   {
     std::lock_guard<std::mutex> l(mu_);
     stopping_ = true;
-    dropped.swap(queue_);
+    if (!run_queued) dropped.swap(queue_);
   }
-  cv_.notify_all();
   dropped.clear();  // outside the lock: a task's captures may be heavy
+  cv_.notify_all();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+}
+
+size_t WorkerPool::Pending() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return queue_.size() + running_;
 }
 
 void WorkerPool::Run() {
@@ -41,12 +48,16 @@ void WorkerPool::Run() {
     {
       std::unique_lock<std::mutex> l(mu_);
       cv_.wait(l, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
+      if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());
       queue_.pop_front();
+      ++running_;
     }
     task();
+    task = nullptr;  // release captures (connections) before counting the task done
+    std::lock_guard<std::mutex> l(mu_);
+    --running_;
   }
 }
 
-}  // namespace coffer::cluster
+}  // namespace coffer

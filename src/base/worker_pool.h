@@ -1,6 +1,7 @@
 #pragma once
-// WorkerPool: a fixed set of threads running blocking tasks (Core calls) from a bounded
-// FIFO queue, so the I/O threads never block. Thread-safe.
+// WorkerPool: a fixed set of threads running blocking tasks from a bounded FIFO queue, so
+// I/O threads never block (http/: Core calls; cluster/: forwarded requests and snapshot
+// hand-over). Thread-safe.
 
 #include <condition_variable>
 #include <cstddef>
@@ -10,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace coffer::http {
+namespace coffer {
 
 class WorkerPool {
  public:
@@ -23,8 +24,9 @@ class WorkerPool {
   // Queues a task. False (task not run) when the queue is full or the pool is shut down.
   bool TrySubmit(std::function<void()> task);
 
-  // Runs every task already queued, then joins the workers. Idempotent.
-  void Shutdown();
+  // Stops taking tasks; runs every task already queued (or, with run_queued false, drops
+  // them unrun), then joins the workers. Idempotent.
+  void Shutdown(bool run_queued = true);
 
   // Tasks queued or running.
   size_t Pending() const;
@@ -41,4 +43,4 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace coffer::http
+}  // namespace coffer
