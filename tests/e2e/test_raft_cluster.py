@@ -248,8 +248,22 @@ def test_snapshot_save_restore_into_new_cluster(workdir):
         for i in range(200):
             assert kv_put(a.active(), a.root_token, "k%d" % i, "v%d" % i).status_code == 200
         snap = os.path.join(workdir, "backup.snap")
-        standby = a.standbys()[0]
-        standby.cli("operator", "raft", "snapshot", "save", snap)
+        # Saved on a loaded cluster: writes to other keys go on meanwhile.
+        stop = threading.Event()
+
+        def load():
+            i = 0
+            while not stop.is_set():
+                kv_put(a.active(), a.root_token, "load%d" % (i % 50), str(i))
+                i += 1
+
+        loader = threading.Thread(target=load)
+        loader.start()
+        try:
+            a.standbys()[0].cli("operator", "raft", "snapshot", "save", snap)
+        finally:
+            stop.set()
+            loader.join()
         assert os.path.getsize(snap) > 0
 
         # A corrupted or truncated snapshot is refused and changes nothing.
