@@ -1,0 +1,534 @@
+"""Jepsen-style fault harness for a Coffer Raft cluster (see README.md).
+
+Usage: harness.py [--nodes 3|5] [--minutes M | --seconds S] [--seed N] [--clients C]
+                  [--crash-loop K] [--out DIR]
+Last line: `faults: <N> operations, <N> faults injected, <N> anomalies`.
+"""
+
+import argparse
+import json
+import os
+import random
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+import urllib3
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+sys.path.insert(0, HERE)
+
+from cluster import Cluster, wait_until  # noqa: E402
+from conftest import free_port  # noqa: E402
+import checker  # noqa: E402
+from proxy import Faults, Proxy  # noqa: E402
+
+urllib3.disable_warnings()
+T0 = time.monotonic()
+
+
+def now():
+    return round(time.monotonic() - T0, 4)
+
+
+def log(msg):
+    print("[%8.3f] %s" % (now(), msg), flush=True)
+
+
+class FaultCluster(Cluster):
+    """A Cluster whose nodes advertise a proxy port as cluster_addr."""
+
+    def __init__(self, workdir):
+        super().__init__(workdir)
+        self.faults = Faults()
+        self.faults.pids = lambda: {n.name: n.server.proc.pid for n in self.nodes if n.alive()}
+        self.proxies = {}
+
+    def add_node(self, retry_join=True):
+        node = super().add_node(retry_join)
+        pport = free_port()
+        text = open(node.config).read()
+        old = 'cluster_addr = "https://127.0.0.1:%d"' % node.cport
+        assert old in text
+        open(node.config, "w").write(text.replace(old, 'cluster_addr = "https://127.0.0.1:%d"' % pport))
+        self.proxies[node.name] = Proxy(self.faults, node.name, pport, node.cport)
+        return node
+
+    def unseal_retry(self, node, timeout=60):
+        def go():
+            st = node.req("GET", "sys/seal-status", timeout=5).json()
+            if not st["sealed"]:
+                return True
+            node.unseal()
+            return False
+        wait_until(go, timeout=timeout, interval=0.5, what="%s unsealed" % node.name)
+
+    def restart(self, node):
+        if node.alive():
+            node.kill()
+        node.start()
+        self.unseal_retry(node)
+
+    def converge(self, timeout=90):
+        """Waits for an active node and every node's applied index equal to its commit."""
+        def same():
+            act = self.active()
+            target = act.req("GET", "sys/leader", timeout=5).json()["raft_committed_index"]
+            idx = [n.req("GET", "sys/leader", timeout=5).json()["raft_applied_index"]
+                   for n in self.nodes]
+            return idx if all(i >= target for i in idx) and len(set(idx)) == 1 else None
+        return wait_until(same, timeout=timeout, interval=0.5, what="all nodes applied equal")
+
+    def close(self):
+        self.faults.heal()
+        for n in self.nodes:
+            if n.alive():
+                try:
+                    n.server.proc.send_signal(signal.SIGCONT)
+                except OSError:
+                    pass
+        self.stop()
+        for p in self.proxies.values():
+            p.close()
+
+
+def mount_kv(cluster):
+    r = cluster.active().req("POST", "sys/mounts/secret", token=cluster.root_token,
+                             json={"type": "kv", "options": {"version": "2"}})
+    assert r.status_code == 204, r.text
+
+
+# ---------------------------------------------------------------- clients
+
+class Client:
+    """Performs one KV v2 operation and classifies its outcome."""
+
+    def __init__(self, cluster, timeout=5):
+        self.c, self.timeout = cluster, timeout
+        self.sessions = {}
+
+    def _req(self, node, method, path, body=None):
+        s = self.sessions.setdefault(node.name, requests.Session())
+        return s.request(method, node.addr + "/v1/" + path, json=body, verify=False,
+                         timeout=(2, self.timeout),
+                         headers={"X-Vault-Token": self.c.root_token})
+
+    def run(self, op, node):
+        """Fills op["status"], op["out"], op["comp"]."""
+        key = op["key"]
+        try:
+            if op["f"] == "read":
+                r = self._req(node, "GET", "secret/data/" + key)
+                if r.status_code == 404:
+                    op["status"], op["out"] = "ok", [0, None]
+                elif r.status_code == 200:
+                    d = r.json()["data"]
+                    op["status"], op["out"] = "ok", [d["metadata"]["version"], d["data"]["v"]]
+                else:
+                    op["status"], op["err"] = "fail", "%d %s" % (r.status_code, r.text[:200])
+            else:
+                body = {"data": {"v": op["value"]}}
+                if op["f"] == "cas":
+                    body["options"] = {"cas": op["cas"]}
+                r = self._req(node, "POST", "secret/data/" + key, body)
+                if r.status_code == 200:
+                    op["status"], op["out"] = "ok", r.json()["data"]["version"]
+                elif r.status_code == 400 and "did not match" in r.text:
+                    op["status"] = "fail"
+                elif 400 <= r.status_code < 500 and r.status_code != 429:
+                    op["status"], op["err"] = "fail", "%d %s" % (r.status_code, r.text[:200])
+                else:
+                    op["status"], op["err"] = "unknown", "%d %s" % (r.status_code, r.text[:200])
+        except requests.exceptions.ConnectionError as e:
+            # Refused before anything was sent: definitely not applied.
+            refused = "refused" in str(e).lower() or "NewConnectionError" in repr(e)
+            op["status"] = "fail" if refused or op["f"] == "read" else "unknown"
+            op["err"] = type(e).__name__
+        except (requests.exceptions.RequestException, ValueError, KeyError) as e:
+            op["status"], op["err"] = ("fail" if op["f"] == "read" else "unknown"), type(e).__name__
+        op["comp"] = now()
+        return op
+
+
+class Workload:
+    def __init__(self, cluster, keys, clients, seed):
+        self.c, self.keys, self.n = cluster, keys, clients
+        self.seed = seed
+        self.history, self.lock = [], threading.Lock()
+        self.stop_ev = threading.Event()
+        self.threads = []
+        self.counter = 0
+
+    def _record(self, op):
+        with self.lock:
+            op["id"] = len(self.history)
+            self.history.append(op)
+
+    def _worker(self, w):
+        rnd = random.Random(self.seed * 1000 + w)
+        cl = Client(self.c)
+        seen = {}
+        i = 0
+        while not self.stop_ev.is_set():
+            key = rnd.choice(self.keys)
+            node = rnd.choice(self.c.nodes)
+            x = rnd.random()
+            op = {"proc": w, "key": key, "node": node.name, "inv": now()}
+            if x < 0.45:
+                op["f"] = "read"
+            else:
+                op["f"] = "cas" if x < 0.7 and key in seen else "write"
+                op["value"] = "%d-%d" % (w, i)
+                if op["f"] == "cas":
+                    op["cas"] = seen[key]
+            i += 1
+            cl.run(op, node)
+            if op["f"] == "read" and op["status"] == "ok":
+                seen[key] = op["out"][0]
+            self._record(op)
+            if op["status"] != "ok":
+                time.sleep(0.05)
+
+    def start(self):
+        for w in range(self.n):
+            t = threading.Thread(target=self._worker, args=(w,), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def stop(self):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(30)
+
+
+# ---------------------------------------------------------------- nemesis
+
+FAULT_KINDS = ["kill", "pause", "partition", "partition-oneway", "step-down", "kill-leader"]
+
+
+def make_schedule(seed, seconds, nodes):
+    """A list of faults: {"at", "kind", "target" (node index), "dur", "mode"}."""
+    rnd = random.Random(seed)
+    t, out = 3.0, []
+    while t < seconds - 5:
+        kind = rnd.choice(FAULT_KINDS)
+        f = {"at": round(t, 2), "kind": kind, "target": rnd.randrange(nodes),
+             "dur": round(rnd.uniform(1.5, 8.0), 2), "mode": rnd.choice(["drop", "blackhole"])}
+        if kind.startswith("partition") and nodes == 5 and rnd.random() < 0.5:
+            f["group"] = sorted(rnd.sample(range(nodes), 2))  # a minority of two
+        out.append(f)
+        t += f["dur"] + rnd.uniform(1.0, 4.0)
+    return out
+
+
+class Nemesis:
+    def __init__(self, cluster, schedule):
+        self.c, self.schedule = cluster, schedule
+        self.log, self.injected = [], 0
+        self.stop_ev = threading.Event()
+
+    def _note(self, what, **kw):
+        e = dict(kw, t=now(), what=what)
+        self.log.append(e)
+        log("nemesis: %s %s" % (what, json.dumps(kw)))
+
+    def _leader_index(self):
+        for i, n in enumerate(self.c.nodes):
+            if n.alive() and n.health() == 200:
+                return i
+        return None
+
+    def apply(self, f):
+        nodes = self.c.nodes
+        kind, dur = f["kind"], f["dur"]
+        tgt = f["target"]
+        if kind == "kill-leader":
+            li = self._leader_index()
+            tgt = li if li is not None else tgt
+        node = nodes[tgt]
+        self.injected += 1
+        if kind in ("kill", "kill-leader"):
+            self._note(kind, node=node.name)
+            node.kill()
+            self.stop_ev.wait(dur)
+            self.c.restart(node)
+            self._note("restarted", node=node.name)
+        elif kind == "pause":
+            self._note("pause", node=node.name)
+            node.server.proc.send_signal(signal.SIGSTOP)
+            self.stop_ev.wait(dur)
+            node.server.proc.send_signal(signal.SIGCONT)
+            self._note("resume", node=node.name)
+        elif kind.startswith("partition"):
+            group = [nodes[i].name for i in f.get("group", [tgt])]
+            rest = [n.name for n in nodes if n.name not in group]
+            pairs = {(a, b) for a in group for b in rest}
+            if kind == "partition":
+                pairs |= {(b, a) for a, b in pairs}
+            self._note(kind, group=group, mode=f["mode"])
+            self.c.faults.set(pairs, f["mode"])
+            self.stop_ev.wait(dur)
+            self.c.faults.heal()
+            self._note("heal")
+        elif kind == "step-down":
+            try:
+                r = node.req("PUT", "sys/step-down", token=self.c.root_token, timeout=10)
+                self._note("step-down", via=node.name, status=r.status_code)
+            except requests.exceptions.RequestException as e:
+                self._note("step-down", via=node.name, error=type(e).__name__)
+
+    def run(self, start):
+        for f in self.schedule:
+            delay = start + f["at"] - time.monotonic()
+            if delay > 0 and self.stop_ev.wait(delay):
+                return
+            if self.stop_ev.is_set():
+                return
+            try:
+                self.apply(f)
+            except Exception as e:  # a failed restart is itself worth recording
+                self._note("nemesis-error", fault=f, error=repr(e))
+
+
+# ---------------------------------------------------------------- final checks
+
+def final_checks(cluster, keys, history):
+    """Heals everything, restarts every node, then reads every key through every node.
+    Returns a list of anomaly descriptions (node divergence); the reads are appended to
+    the history so the linearizability check covers the final values."""
+    anomalies = []
+    cluster.faults.heal()
+    for n in cluster.nodes:
+        if n.alive():
+            n.server.proc.send_signal(signal.SIGCONT)
+    for n in cluster.nodes:
+        log("final: restarting %s" % n.name)
+        cluster.restart(n)
+        cluster.active(timeout=60)
+    idx = cluster.converge()
+    log("final: raft_applied_index on every node: %s" % idx)
+    cl = Client(cluster, timeout=15)
+    for key in keys:
+        seen = {}
+        for n in cluster.nodes:
+            op = {"proc": "final", "key": key, "node": n.name, "f": "read", "inv": now()}
+            cl.run(op, n)
+            op["id"] = len(history)
+            history.append(op)
+            seen[n.name] = op.get("out") if op["status"] == "ok" else op.get("err")
+        if len({json.dumps(v) for v in seen.values()}) != 1:
+            anomalies.append({"type": "divergent-nodes", "key": key, "values": seen})
+    return anomalies
+
+
+def summarize(history, budget):
+    anomalies, inconclusive = [], []
+    results = checker.check_history(history, budget)
+    for key, res in results.items():
+        if res["ok"] is False:
+            anomalies.append({"type": "not-linearizable", "key": key, "stuck": res.get("stuck"),
+                              "linearized_prefix": len(res.get("best", []))})
+        elif res["ok"] is None:
+            inconclusive.append(key)
+        log("check %s: %s (%d ops, %d steps)" % (key, res["ok"], res["ops"], res["steps"]))
+    return anomalies, inconclusive
+
+
+def save(out_dir, name, obj):
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, name), "w") as f:
+        json.dump(obj, f, indent=1, default=str)
+
+
+def collect_logs(cluster, out_dir):
+    for n in cluster.nodes:
+        try:
+            with open(os.path.join(out_dir, n.name + ".log"), "w") as f:
+                f.write(n.log())
+        except OSError:
+            pass
+
+
+def run_faults(args, workdir):
+    seconds = args.seconds if args.seconds else args.minutes * 60
+    c = FaultCluster(workdir)
+    keys = ["k%d" % i for i in range(args.keys)]
+    schedule = make_schedule(args.seed, seconds, args.nodes)
+    wl = nem = None
+    try:
+        log("forming a %d-node cluster in %s" % (args.nodes, workdir))
+        c.form(args.nodes)
+        mount_kv(c)
+        wl = Workload(c, keys, args.clients, args.seed)
+        nem = Nemesis(c, schedule)
+        start = time.monotonic()
+        wl.start()
+        nt = threading.Thread(target=nem.run, args=(start,), daemon=True)
+        nt.start()
+        time.sleep(max(0, start + seconds - time.monotonic()))
+        nem.stop_ev.set()
+        nt.join(120)
+        time.sleep(2)
+        wl.stop()
+        anomalies = final_checks(c, keys, wl.history)
+        lin, inconclusive = summarize(wl.history, args.budget)
+        anomalies += lin
+        ops = sum(1 for o in wl.history if o["proc"] != "final")
+        counts = {s: sum(1 for o in wl.history if o.get("status") == s) for s in ("ok", "fail", "unknown")}
+        log("outcomes: %s; inconclusive keys: %s" % (counts, inconclusive))
+        injected = nem.injected
+    except Exception as e:
+        log("harness error: %r" % e)
+        anomalies = [{"type": "harness-error", "error": repr(e)}]
+        ops = len(wl.history) if wl else 0
+        injected = nem.injected if nem else 0
+        inconclusive = []
+    finally:
+        if anomalies or args.keep:
+            out = args.out or tempfile.mkdtemp(prefix="coffer-faults-")
+            save(out, "history.json", wl.history if wl else [])
+            save(out, "schedule.json", {"seed": args.seed, "nodes": args.nodes,
+                                        "seconds": seconds, "schedule": schedule,
+                                        "nemesis_log": nem.log if nem else []})
+            save(out, "anomalies.json", anomalies)
+            collect_logs(c, out)
+            log("history, schedule and server logs saved in %s" % out)
+        c.close()
+    for a in anomalies:
+        log("ANOMALY: %s" % json.dumps(a, default=str)[:2000])
+    return ops, injected, len(anomalies)
+
+
+# ---------------------------------------------------------------- crash loop
+
+def crash_loop(args, workdir):
+    rnd = random.Random(args.seed)
+    c = FaultCluster(workdir)
+    keys = ["c%d" % i for i in range(args.keys)]
+    acked = {k: [] for k in keys}     # [(version, value)]
+    unknown = {k: 0 for k in keys}
+    anomalies, ops, injected = [], 0, 0
+    lock = threading.Lock()
+    try:
+        c.form(args.nodes)
+        mount_kv(c)
+        for it in range(args.crash_loop):
+            stop = threading.Event()
+
+            def writer(w):
+                nonlocal ops
+                cl, r2, i = Client(c, timeout=5), random.Random(args.seed * 7919 + it * 100 + w), 0
+                while not stop.is_set():
+                    k = r2.choice(keys)
+                    op = {"key": k, "f": "write", "value": "%d-%d-%d" % (it, w, i), "inv": now()}
+                    i += 1
+                    cl.run(op, r2.choice(c.nodes))
+                    with lock:
+                        ops += 1
+                        if op["status"] == "ok":
+                            acked[k].append((op["out"], op["value"]))
+                        elif op["status"] == "unknown":
+                            unknown[k] += 1
+                    if op["status"] != "ok":
+                        time.sleep(0.05)
+
+            ts = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(args.clients)]
+            for t in ts:
+                t.start()
+            time.sleep(rnd.uniform(0.5, 3.0))
+            whole = rnd.random() < 0.25
+            victims = list(c.nodes) if whole else [rnd.choice(c.nodes)]
+            log("crash %d: kill -9 %s" % (it, ",".join(n.name for n in victims)))
+            for n in victims:
+                n.kill()
+            injected += 1
+            time.sleep(rnd.uniform(0.2, 1.5))
+            stop.set()
+            for t in ts:
+                t.join(30)
+            for n in victims:
+                n.start()
+            for n in victims:
+                c.unseal_retry(n)
+            c.active(timeout=60)
+            c.converge()
+            anomalies += verify_crash(c, keys, acked, unknown, it)
+            log("crash %d: %d acknowledged writes verified, %d anomalies so far" %
+                (it, sum(len(v) for v in acked.values()), len(anomalies)))
+    except Exception as e:
+        log("harness error: %r" % e)
+        anomalies.append({"type": "harness-error", "error": repr(e)})
+    finally:
+        if anomalies or args.keep:
+            out = args.out or tempfile.mkdtemp(prefix="coffer-crash-")
+            save(out, "crash.json", {"seed": args.seed, "acked": acked, "unknown": unknown,
+                                     "anomalies": anomalies})
+            collect_logs(c, out)
+            log("acknowledged writes and server logs saved in %s" % out)
+        c.close()
+    for a in anomalies:
+        log("ANOMALY: %s" % json.dumps(a, default=str)[:2000])
+    return ops, injected, len(anomalies)
+
+
+def verify_crash(c, keys, acked, unknown, it):
+    """Every acknowledged write present (at its version), none applied twice."""
+    out = []
+    node = c.active()
+    for k in keys:
+        r = node.req("GET", "secret/metadata/" + k, token=c.root_token, timeout=15)
+        if r.status_code == 404:
+            if acked[k]:
+                out.append({"type": "lost-writes", "iteration": it, "key": k, "acked": len(acked[k])})
+            continue
+        meta = r.json()["data"]
+        cur = meta["current_version"]
+        versions = [v for v, _ in acked[k]]
+        if len(set(versions)) != len(versions):
+            out.append({"type": "duplicate-version-acked", "iteration": it, "key": k})
+        if cur < len(acked[k]) or cur > len(acked[k]) + unknown[k]:
+            out.append({"type": "version-count", "iteration": it, "key": k, "current_version": cur,
+                        "acked": len(acked[k]), "unknown": unknown[k]})
+        # The retained versions (max_versions) must hold exactly the acknowledged values.
+        keep = set(int(v) for v in meta.get("versions", {}).keys())
+        for v, val in acked[k]:
+            if v not in keep:
+                continue
+            g = node.req("GET", "secret/data/%s?version=%d" % (k, v), token=c.root_token, timeout=15)
+            got = g.json()["data"]["data"]["v"] if g.status_code == 200 else g.status_code
+            if got != val:
+                out.append({"type": "lost-write", "iteration": it, "key": k, "version": v,
+                            "expected": val, "got": got})
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--nodes", type=int, default=3, choices=[3, 5])
+    p.add_argument("--minutes", type=float, default=1)
+    p.add_argument("--seconds", type=float)
+    p.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+    p.add_argument("--clients", type=int, default=6)
+    p.add_argument("--keys", type=int, default=5)
+    p.add_argument("--budget", type=int, default=3_000_000)
+    p.add_argument("--crash-loop", type=int, default=0)
+    p.add_argument("--out")
+    p.add_argument("--keep", action="store_true", help="save history even when clean")
+    args = p.parse_args(argv)
+    log("seed %d" % args.seed)
+    with tempfile.TemporaryDirectory(prefix="coffer-faults-work-") as wd:
+        if args.crash_loop:
+            ops, injected, anomalies = crash_loop(args, wd)
+        else:
+            ops, injected, anomalies = run_faults(args, wd)
+    print("faults: %d operations, %d faults injected, %d anomalies" % (ops, injected, anomalies),
+          flush=True)
+    return 1 if anomalies else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
