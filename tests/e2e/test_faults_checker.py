@@ -26,6 +26,10 @@ def C(i, inv, comp, expected, value, status="ok", version=None):
 
 
 def ok(history):
+    """The verdict, after checking that the search and the version check agree."""
+    search = checker.search_key(history)["ok"]
+    versions, _ = checker.check_versions(history)
+    assert search == versions, (search, versions)
     return checker.check_key(history)["ok"]
 
 

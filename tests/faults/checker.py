@@ -18,6 +18,8 @@ A write applied twice (e.g. a retried proposal) shows as a version gap, which no
 linearization explains.
 """
 
+import bisect
+
 INF = float("inf")
 
 
@@ -56,6 +58,21 @@ class _Entry:
 
 
 def check_key(ops, budget=2_000_000):
+    """Both checks; the search settles it when it finishes, the version check when the
+    search runs out of budget; any disagreement is reported as a failure to examine."""
+    res = search_key(ops, budget)
+    vok, why = check_versions(ops)
+    res["versions_ok"], res["versions_why"] = vok, why
+    res["search_ok"] = res["ok"]
+    if res["ok"] is None:
+        res["ok"] = vok
+    elif res["ok"] != vok:
+        res["ok"] = False
+        res["disagreement"] = True
+    return res
+
+
+def search_key(ops, budget=2_000_000):
     """Checks one key's history. Returns {"ok": True|False|None (budget exhausted),
     "steps", "ops", "stuck": op that could not be linearized (on failure),
     "best": longest linearized prefix (ids)}."""
@@ -130,6 +147,115 @@ def check_key(ops, budget=2_000_000):
             unlift(top)
             entry = top.next
     return {"ok": True, "steps": steps, "ops": len(ops)}
+
+
+def check_versions(ops):
+    """An exact, O(n log n) decision for the same model, using what KV v2 tells us: each
+    applied write creates one version, ok writes report it, reads return it, and values
+    are unique. Then a linearization exists iff
+      - every version has one value and every value one version (nothing applied twice),
+      - nothing observed was never written, or written by a write that failed,
+      - ordering ops by key (version, write before reads) never inverts real time:
+        no X completed before Y was invoked with key(Y) < key(X),
+      - each failed CAS saw some version other than its expected one in its interval,
+      - every version gap is filled by a distinct unknown write invoked early enough.
+    Returns (True, None) or (False, explanation)."""
+    ops = [o for o in ops if relevant(o)]
+    by_value = {o["value"]: o for o in ops if o["f"] != "read"}
+    value_of = {0: None}   # version -> value
+    version_of = {}        # value -> version
+    keyed = []             # (key, op) of ops with a known position
+
+    def bind(v, val, why):
+        if value_of.setdefault(v, val) != val:
+            return "version %d holds both %r and %r (%s)" % (v, value_of[v], val, why)
+        if val is not None and version_of.setdefault(val, v) != v:
+            return "value %r is at versions %d and %d: applied twice (%s)" % (
+                val, version_of[val], v, why)
+        return None
+
+    for o in ops:
+        if o["f"] != "read" and o["status"] == "ok":
+            if o["f"] == "cas" and o["out"] != o["cas"] + 1:
+                return False, "cas %s on version %s created version %s" % (o["id"], o["cas"], o["out"])
+            err = bind(o["out"], o["value"], "ack of op %s" % o["id"])
+            if err:
+                return False, err
+    for o in ops:
+        if o["f"] == "read":
+            v, val = o["out"]
+            if val is not None and val not in by_value:
+                return False, "read %s saw %r, which no applied write wrote" % (o["id"], val)
+            err = bind(v, val, "read %s" % o["id"])
+            if err:
+                return False, err
+            keyed.append(((v, 1), o))
+    for o in ops:
+        if o["f"] != "read" and o["status"] != "fail" and o["value"] in version_of:
+            v = version_of[o["value"]]
+            if o["f"] == "cas" and o["cas"] != v - 1:
+                return False, "cas %s expected version %s but was applied as %d" % (o["id"], o["cas"], v)
+            keyed.append(((v, 0), o))
+    comp = lambda o: INF if o["status"] == "unknown" or o["comp"] is None else o["comp"]
+    # Real-time order against key order.
+    by_comp = sorted(keyed, key=lambda ko: comp(ko[1]))
+    by_inv = sorted(keyed, key=lambda ko: ko[1]["inv"])
+    i, best = 0, None
+    for k, y in by_inv:
+        while i < len(by_comp) and comp(by_comp[i][1]) < y["inv"]:
+            if best is None or by_comp[i][0] > best[0]:
+                best = by_comp[i]
+            i += 1
+        if best is not None and best[0] > k:
+            return False, "op %s (version %d) completed before op %s (version %d) began" % (
+                best[1]["id"], best[0][0], y["id"], k[0])
+    # Failed CAS: some version other than the expected one was current in its interval.
+    existing = sorted(value_of)
+    comps = sorted((comp(x), k[0]) for k, x in keyed)
+    prefix_max, m = [], 0
+    for _, v in comps:
+        m = max(m, v)
+        prefix_max.append(m)
+    invs = sorted((x["inv"], k[0] - (1 if k[1] == 0 else 0)) for k, x in keyed)
+    suffix_min, m = [0] * len(invs), INF
+    for n in range(len(invs) - 1, -1, -1):
+        m = min(m, invs[n][1])
+        suffix_min[n] = m
+    inv_times = [t for t, _ in invs]
+    comp_times = [t for t, _ in comps]
+    for o in ops:
+        if o["f"] != "cas" or o["status"] != "fail":
+            continue
+        n = bisect.bisect_left(comp_times, o["inv"])
+        lo = prefix_max[n - 1] if n else 0
+        n = bisect.bisect_right(inv_times, o["comp"])
+        hi = suffix_min[n] if n < len(invs) else INF
+        a = bisect.bisect_left(existing, lo)
+        if not any(u != o["cas"] for u in existing[a:a + 2] if u <= hi):
+            return False, "cas %s failed although version %s was the only one current" % (
+                o["id"], o["cas"])
+    # Gaps in the version sequence need unobserved unknown writes, invoked before any op
+    # at or past the gap completed.
+    top = max(value_of)
+    fillers = sorted((o for o in ops if o["f"] != "read" and o["status"] == "unknown"
+                      and o["value"] not in version_of), key=lambda o: o["inv"])
+    first_comp = {}
+    for k, x in keyed:
+        first_comp[k[0]] = min(first_comp.get(k[0], INF), comp(x))
+    deadline, j = {}, INF
+    for g in range(top, 0, -1):
+        j = min(j, first_comp.get(g, INF))
+        deadline[g] = j
+    used = set()
+    for g in range(1, top + 1):
+        if g in value_of:
+            continue
+        pick = next((f for f in fillers if id(f) not in used and f["inv"] <= deadline[g]
+                     and (f["f"] == "write" or f["cas"] == g - 1)), None)
+        if pick is None:
+            return False, "version %d was created but no write could have created it" % g
+        used.add(id(pick))
+    return True, None
 
 
 def check_history(history, budget=2_000_000):

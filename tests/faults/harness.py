@@ -514,7 +514,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     p.add_argument("--clients", type=int, default=6)
     p.add_argument("--keys", type=int, default=5)
-    p.add_argument("--budget", type=int, default=3_000_000)
+    p.add_argument("--budget", type=int, default=300_000)
     p.add_argument("--crash-loop", type=int, default=0)
     p.add_argument("--out")
     p.add_argument("--keep", action="store_true", help="save history even when clean")
