@@ -60,6 +60,8 @@ class _Entry:
 def check_key(ops, budget=2_000_000):
     """Both checks; the search settles it when it finishes, the version check when the
     search runs out of budget; any disagreement is reported as a failure to examine."""
+    # The memo holds one bitset of len(ops) bits per state: keep it under ~200 MB.
+    budget = min(budget, max(10_000, int(1.6e9 // max(len(ops), 1))))
     res = search_key(ops, budget)
     vok, why = check_versions(ops)
     res["versions_ok"], res["versions_why"] = vok, why

@@ -144,8 +144,9 @@ class Client:
                 else:
                     op["status"], op["err"] = "unknown", "%d %s" % (r.status_code, r.text[:200])
         except requests.exceptions.ConnectionError as e:
-            # Refused before anything was sent: definitely not applied.
-            refused = "refused" in str(e).lower() or "NewConnectionError" in repr(e)
+            # Refused or not connected before anything was sent: definitely not applied.
+            refused = ("refused" in str(e).lower() or "NewConnectionError" in repr(e) or
+                       isinstance(e, requests.exceptions.ConnectTimeout))
             op["status"] = "fail" if refused or op["f"] == "read" else "unknown"
             op["err"] = type(e).__name__
         except (requests.exceptions.RequestException, ValueError, KeyError) as e:
@@ -331,10 +332,13 @@ def summarize(history, budget):
     for key, res in results.items():
         if res["ok"] is False:
             anomalies.append({"type": "not-linearizable", "key": key, "stuck": res.get("stuck"),
-                              "linearized_prefix": len(res.get("best", []))})
+                              "linearized_prefix": len(res.get("best", [])),
+                              "search": res["search_ok"], "version_order": res["versions_why"]})
         elif res["ok"] is None:
             inconclusive.append(key)
-        log("check %s: %s (%d ops, %d steps)" % (key, res["ok"], res["ops"], res["steps"]))
+        log("check %s: %s (%d ops; search: %s after %d steps; version order: %s%s)" % (
+            key, res["ok"], res["ops"], res["search_ok"], res["steps"], res["versions_ok"],
+            " - " + res["versions_why"] if res["versions_why"] else ""))
     return anomalies, inconclusive
 
 
