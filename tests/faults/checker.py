@@ -9,6 +9,8 @@ first write. Operations (dicts):
    "out": read -> [version, value]; write/cas ok -> version it created}
 - ok read returns the state; ok write/cas creates version+1 (and must report it);
   a cas succeeds only when the current version equals "cas".
+- fail cas with "mismatch" (default true): the 400 "did not match" observation; a cas
+  that failed otherwise ("mismatch": false, e.g. connection refused) is left out.
 - fail write: a definite error, never applied -> left out. fail cas (mismatch): an
   observation that the version differed from "cas" at some instant in its interval.
 - unknown write/cas: may take effect at any instant after its invocation, or never
@@ -46,7 +48,9 @@ def relevant(op):
         return op["status"] == "ok"
     if op["f"] == "write":
         return op["status"] in ("ok", "unknown")
-    return True  # cas: ok, fail (mismatch observed) and unknown all constrain
+    if op["status"] == "fail":
+        return op.get("mismatch", True)  # a mismatch is an observation; other errors are not
+    return True  # cas: ok and unknown constrain
 
 
 class _Entry:
@@ -226,7 +230,7 @@ def check_versions(ops):
     inv_times = [t for t, _ in invs]
     comp_times = [t for t, _ in comps]
     for o in ops:
-        if o["f"] != "cas" or o["status"] != "fail":
+        if o["f"] != "cas" or o["status"] != "fail":  # (relevant(): mismatches only)
             continue
         n = bisect.bisect_left(comp_times, o["inv"])
         lo = prefix_max[n - 1] if n else 0

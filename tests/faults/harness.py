@@ -131,6 +131,7 @@ class Client:
                 else:
                     op["status"], op["err"] = "fail", "%d %s" % (r.status_code, r.text[:200])
             else:
+                op["mismatch"] = False
                 body = {"data": {"v": op["value"]}}
                 if op["f"] == "cas":
                     body["options"] = {"cas": op["cas"]}
@@ -138,7 +139,7 @@ class Client:
                 if r.status_code == 200:
                     op["status"], op["out"] = "ok", r.json()["data"]["version"]
                 elif r.status_code == 400 and "did not match" in r.text:
-                    op["status"] = "fail"
+                    op["status"], op["mismatch"] = "fail", True
                 elif 400 <= r.status_code < 500 and r.status_code != 429:
                     op["status"], op["err"] = "fail", "%d %s" % (r.status_code, r.text[:200])
                 else:
