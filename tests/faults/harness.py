@@ -350,10 +350,14 @@ def save(out_dir, name, obj):
 
 
 def collect_logs(cluster, out_dir):
+    """Every process's log of each node (one per start), oldest first, into NAME.log."""
     for n in cluster.nodes:
         try:
-            with open(os.path.join(out_dir, n.name + ".log"), "w") as f:
-                f.write(n.log())
+            with open(os.path.join(out_dir, n.name + ".log"), "w") as out:
+                for name in sorted(f for f in os.listdir(n.dir) if f.startswith("server-")):
+                    out.write("==== %s\n" % name)
+                    with open(os.path.join(n.dir, name), errors="replace") as f:
+                        out.write(f.read())
         except OSError:
             pass
 
@@ -524,7 +528,8 @@ def main(argv=None):
     p.add_argument("--out")
     p.add_argument("--keep", action="store_true", help="save history even when clean")
     args = p.parse_args(argv)
-    log("seed %d" % args.seed)
+    log("seed %d; t=0 is %s UTC (server logs use UTC)" % (
+        args.seed, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - now()))))
     with tempfile.TemporaryDirectory(prefix="coffer-faults-work-") as wd:
         if args.crash_loop:
             ops, injected, anomalies = crash_loop(args, wd)
