@@ -327,6 +327,22 @@ def final_checks(cluster, keys, history):
     return anomalies
 
 
+def stale_reads(history, key):
+    """Reads of `key` that returned a version older than one already acknowledged when
+    they began: (inv, node, version read, newer acked version, read id), the usual
+    shape of a non-linearizable history here, for the report."""
+    ops = [o for o in history if o["key"] == key and o["status"] == "ok"]
+    acks = sorted((o["comp"], o["out"]) for o in ops if o["f"] != "read")
+    out, best, i = [], 0, 0
+    for r in sorted((o for o in ops if o["f"] == "read"), key=lambda o: o["inv"]):
+        while i < len(acks) and acks[i][0] < r["inv"]:
+            best = max(best, acks[i][1])
+            i += 1
+        if r["out"][0] < best:
+            out.append((r["inv"], r["node"], r["out"][0], best, r["id"]))
+    return out
+
+
 def summarize(history, budget):
     anomalies, inconclusive = [], []
     results = checker.check_history(history, budget)
@@ -334,7 +350,9 @@ def summarize(history, budget):
         if res["ok"] is False:
             anomalies.append({"type": "not-linearizable", "key": key, "stuck": res.get("stuck"),
                               "linearized_prefix": len(res.get("best", [])),
-                              "search": res["search_ok"], "version_order": res["versions_why"]})
+                              "search": res["search_ok"], "version_order": res["versions_why"],
+                              "stale_reads": len(stale_reads(history, key)),
+                              "first_stale_reads": stale_reads(history, key)[:5]})
         elif res["ok"] is None:
             inconclusive.append(key)
         log("check %s: %s (%d ops; search: %s after %d steps; version order: %s%s)" % (
