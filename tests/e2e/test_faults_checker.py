@@ -89,3 +89,42 @@ def test_history_grouped_by_key():
     assert res["k"]["ok"] is True and res["other"]["ok"] is True
     h.append(dict(R(2, 4, 5, 0, None)))
     assert checker.check_history(h)["k"]["ok"] is False
+
+
+class _Resp:
+    def __init__(self, code, body):
+        self.status_code, self._body = code, body
+
+    def json(self):
+        return self._body
+
+
+class _Node:
+    """Key k holds versions 1..3 with values a, b, b."""
+
+    def req(self, method, path, **kw):
+        if path.startswith("secret/metadata/"):
+            return _Resp(200, {"data": {"current_version": 3,
+                                        "versions": {"1": {}, "2": {}, "3": {}}}})
+        v = int(path.split("version=")[1])
+        return _Resp(200, {"data": {"data": {"v": {1: "a", 2: "b", 3: "b"}[v]}}})
+
+
+class _Cluster:
+    root_token = "t"
+
+    def active(self):
+        return _Node()
+
+
+def test_crash_loop_check_catches_duplicates_and_lost_writes():
+    import harness
+    c = _Cluster()
+    # Two acknowledged writes, no unknown ones, three versions: one applied twice.
+    assert [a["type"] for a in harness.verify_crash(c, ["k"], {"k": [(1, "a"), (2, "b")]},
+                                                    {"k": 0}, 0)] == ["version-count"]
+    # Version 2 acknowledged with "x" but holds "b": lost.
+    assert [a["type"] for a in harness.verify_crash(
+        c, ["k"], {"k": [(1, "a"), (2, "x"), (3, "b")]}, {"k": 0}, 0)] == ["lost-write"]
+    # One unknown write explains the third version.
+    assert harness.verify_crash(c, ["k"], {"k": [(1, "a"), (2, "b")]}, {"k": 1}, 0) == []
