@@ -195,10 +195,13 @@ void CoreImpl::Activate() {
 }
 
 void CoreImpl::Deactivate() {
-  std::unique_lock<std::shared_mutex> lock(state_mu_);
   if (sealed_.load() || standby_.load()) return;
-  PreSeal();
+  // Refuse new requests at once (HandleRequest checks standby_ before taking the lock);
+  // requests in flight finish before the exclusive lock tears the mounts down.
   standby_.store(true);
+  std::unique_lock<std::shared_mutex> lock(state_mu_);
+  if (sealed_.load()) return;
+  PreSeal();
   {
     std::lock_guard<std::mutex> l(ha_mu_);
     healthy_since_.clear();

@@ -114,11 +114,22 @@ void CoreImpl::InstallRevokeHook() {
 }
 
 Result<Response> CoreImpl::HandleRequest(Request& req) {
+  // Checked before the lock too: a node that lost leadership marks itself standby first,
+  // so requests stop here while it waits for the exclusive lock to tear down.
+  if (standby_.load()) return Err(Unavailable(kNotActive));
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   if (sealed_.load()) return Err(::coffer::Sealed());
   // Standbys forward in http/; a request that still reaches one (the active node
   // changed while it was forwarded) is refused, as Vault does.
   if (standby_.load()) return Err(Unavailable(kNotActive));
+  // The leader lease: with check-quorum a leader that lost its quorum steps down within an
+  // election timeout, before a new leader can be elected; serving only while the Raft node
+  // still leads keeps reads of local storage linearizable (found by tests/faults: a
+  // partitioned active node served stale reads until its teardown got the lock).
+  if (options_.raft && !options_.raft->node().IsLeader()) {
+    KickHa();
+    return Err(Unavailable(kNotActive));
+  }
   if (req.id.empty()) {
     auto id = crypto::GenerateUuid(random_);
     if (id) req.id = *id;
