@@ -266,7 +266,10 @@ Status DecodePolicy(const hcl::Document& doc, Policy* out) {
   }
   if (!root.contains("path")) return Status::Ok();
   return ForEachBlock(root["path"], "/path", "path", [&](const Json& obj, const std::string& ptr) {
-    for (const auto& [key, body] : obj.items()) {
+    for (const auto& item : obj.items()) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+      const std::string& key = item.key();
+      const Json& body = item.value();
       std::string body_ptr = hcl::JoinPointer(ptr, key);
       Status st = ForEachBlock(body, body_ptr, "path " + Quote(key),
                                [&](const Json& b, const std::string& bptr) -> Status {
