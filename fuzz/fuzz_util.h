@@ -13,8 +13,7 @@ namespace coffer::fuzz {
 // Reads bytes front to back; past the end every read yields zeros / empty strings.
 class Input {
  public:
-  Input(const uint8_t* data, size_t size)
-      : rest_(reinterpret_cast<const char*>(data), size) {}
+  Input(const uint8_t* data, size_t size) : rest_(reinterpret_cast<const char*>(data), size) {}
   uint8_t Byte() {
     if (rest_.empty()) return 0;
     uint8_t b = static_cast<uint8_t>(rest_[0]);
@@ -48,7 +47,7 @@ class Input {
 
 }  // namespace coffer::fuzz
 
-#define FUZZ_CHECK(cond) \
-  do {                   \
+#define FUZZ_CHECK(cond)                      \
+  do {                                        \
     if (!(cond)) ::coffer::fuzz::Fail(#cond); \
   } while (0)

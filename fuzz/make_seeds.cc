@@ -67,7 +67,8 @@ void WalSeeds() {
     std::vector<Entry> entries;
     entries.push_back({1, 1, EntryType::kConfigChange,
                        EncodeConfChange({ConfChangeType::kAddVoter, 1, "node1"})});
-    for (uint64_t i = 2; i <= 6; ++i) entries.push_back({1, i, EntryType::kNormal, "put k" + std::to_string(i)});
+    for (uint64_t i = 2; i <= 6; ++i)
+      entries.push_back({1, i, EntryType::kNormal, "put k" + std::to_string(i)});
     Must(wal->Append(entries));
     Must(wal->SetHardState(HardState{.term = 2, .vote = 1, .commit = 6}));
     Must(wal->Append({{2, 5, EntryType::kNormal, "overwrite"}}));
@@ -87,9 +88,15 @@ void WalSeeds() {
 
 void SnapshotSeeds() {
   std::string out;
-  SnapshotWriter writer([&](std::string_view c) { out.append(c); return Status::Ok(); }, 64);
+  SnapshotWriter writer(
+      [&](std::string_view c) {
+        out.append(c);
+        return Status::Ok();
+      },
+      64);
   SnapshotHeader h;
-  h.meta = SnapshotMeta{.index = 9, .term = 2, .conf = ConfState{.voters = {1, 2}, .learners = {3}}};
+  h.meta =
+      SnapshotMeta{.index = 9, .term = 2, .conf = ConfState{.voters = {1, 2}, .learners = {3}}};
   h.members = {{1, "node1", "127.0.0.1:8201", true}, {3, "node3", "127.0.0.1:8203", false}};
   Must(writer.Begin(h));
   Must(writer.Add(SnapshotTable::kData, "core/keyring", "ciphertext"));
@@ -98,29 +105,47 @@ void SnapshotSeeds() {
   Must(writer.Finish());
   Write("snapshot_fuzz", "three_records", out);
   std::string empty;
-  SnapshotWriter w2([&](std::string_view c) { empty.append(c); return Status::Ok(); });
+  SnapshotWriter w2([&](std::string_view c) {
+    empty.append(c);
+    return Status::Ok();
+  });
   Must(w2.Begin(SnapshotHeader{}));
   Must(w2.Finish());
   Write("snapshot_fuzz", "empty", empty);
 }
 
 void CodecSeeds() {
-  Message app{.type = MessageType::kMsgApp, .from = 1, .to = 2, .term = 3, .log_term = 2,
-              .index = 7, .entries = {{3, 8, EntryType::kNormal, "data"}}, .commit = 7};
+  Message app{.type = MessageType::kMsgApp,
+              .from = 1,
+              .to = 2,
+              .term = 3,
+              .log_term = 2,
+              .index = 7,
+              .entries = {{3, 8, EntryType::kNormal, "data"}},
+              .commit = 7};
   Message snap{.type = MessageType::kMsgSnap, .from = 1, .to = 3, .term = 3};
   snap.snapshot = SnapshotMeta{.index = 5, .term = 2, .conf = ConfState{.voters = {1, 2, 3}}};
-  Message hb{.type = MessageType::kMsgHeartbeat, .from = 1, .to = 2, .term = 3, .commit = 7,
+  Message hb{.type = MessageType::kMsgHeartbeat,
+             .from = 1,
+             .to = 2,
+             .term = 3,
+             .commit = 7,
              .context = "read-1"};
   Write("codec_fuzz", "batch", std::string(1, '\0') + cluster::EncodeBatch({app, snap, hb}));
   Write("codec_fuzz", "message", std::string(1, '\1') + cluster::EncodeMessage(app));
-  cluster::ForwardedRequest req{"PUT", "/v1/secret/data/a?version=2",
+  cluster::ForwardedRequest req{"PUT",
+                                "/v1/secret/data/a?version=2",
                                 {{"X-Vault-Token", "s.abc"}, {"Content-Type", "application/json"}},
-                                R"({"data":{"k":"v"}})", "10.0.0.1"};
-  Write("codec_fuzz", "forwarded_request", std::string(1, '\2') + Must(cluster::EncodeForwardedRequest(req)));
+                                R"({"data":{"k":"v"}})",
+                                "10.0.0.1"};
+  Write("codec_fuzz", "forwarded_request",
+        std::string(1, '\2') + Must(cluster::EncodeForwardedRequest(req)));
   cluster::ForwardedResponse resp{204, {{"Cache-Control", "no-store"}}, ""};
-  Write("codec_fuzz", "forwarded_response", std::string(1, '\3') + Must(cluster::EncodeForwardedResponse(resp)));
+  Write("codec_fuzz", "forwarded_response",
+        std::string(1, '\3') + Must(cluster::EncodeForwardedResponse(resp)));
 
-  Write("conf_change_fuzz", "add_voter", EncodeConfChange({ConfChangeType::kAddVoter, 2, "node2@127.0.0.1:8211"}));
+  Write("conf_change_fuzz", "add_voter",
+        EncodeConfChange({ConfChangeType::kAddVoter, 2, "node2@127.0.0.1:8211"}));
   Write("conf_change_fuzz", "remove", EncodeConfChange({ConfChangeType::kRemoveNode, 3, ""}));
 }
 
@@ -131,14 +156,17 @@ void BarrierSeeds() {
   core::Barrier barrier(physical, random, clock);
   core::Keyring ring = fuzz::BarrierKeyring();
   std::string path = "logical/abc/data/a";
-  Write("barrier_fuzz", "term2", std::string(1, char(path.size())) + path +
-                                     Must(barrier.Encrypt(ring.Active(), path, R"({"k":"v"})")));
-  Write("barrier_fuzz", "term1_empty", std::string(1, '\0') + Must(barrier.Encrypt(ring.terms[0], "", "")));
+  Write("barrier_fuzz", "term2",
+        std::string(1, char(path.size())) + path +
+            Must(barrier.Encrypt(ring.Active(), path, R"({"k":"v"})")));
+  Write("barrier_fuzz", "term1_empty",
+        std::string(1, '\0') + Must(barrier.Encrypt(ring.terms[0], "", "")));
 }
 
 void ShamirSeeds() {
   crypto::SeededRandom random(2);
-  auto shares = Must(crypto::ShamirSplit(SecretBytes::FromString("0123456789abcdef0123456789abcdef"), 5, 3, random));
+  auto shares = Must(crypto::ShamirSplit(
+      SecretBytes::FromString("0123456789abcdef0123456789abcdef"), 5, 3, random));
   std::string seed(1, '\3');
   for (int i = 0; i < 3; ++i) {
     seed += char(shares[i].size());

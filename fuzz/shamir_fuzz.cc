@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int parts = 2 + count % 4, threshold = 2 + (count / 4) % 4;
   crypto::SeededRandom random(count);
   auto split = crypto::ShamirSplit(
-      SecretBytes(reinterpret_cast<const uint8_t*>(secret.data()), secret.size()), parts,
-      threshold, random);
+      SecretBytes(reinterpret_cast<const uint8_t*>(secret.data()), secret.size()), parts, threshold,
+      random);
   if (!split) return 0;
   std::vector<SecretBytes> subset;
   for (int i = 0; i < threshold && i < parts; ++i) subset.push_back((*split)[i].Clone());
