@@ -104,6 +104,7 @@ void SnapshotSeeds() {
   Must(writer.Add(SnapshotTable::kRestore, "sys/x", ""));
   Must(writer.Finish());
   Write("snapshot_fuzz", "three_records", out);
+  Write("snapshot_install_fuzz", "three_records", out);
   std::string empty;
   SnapshotWriter w2([&](std::string_view c) {
     empty.append(c);
@@ -112,6 +113,7 @@ void SnapshotSeeds() {
   Must(w2.Begin(SnapshotHeader{}));
   Must(w2.Finish());
   Write("snapshot_fuzz", "empty", empty);
+  Write("snapshot_install_fuzz", "empty", empty);
 }
 
 void CodecSeeds() {

@@ -19,14 +19,15 @@ namespace {
 constexpr char kDbName[] = "entries";
 constexpr int kMaxGrows = 8;  // map-full retries of one write before giving up
 
-// Directories open in this process, by (device, inode).
+// Directories open in this process, by (device, inode). Never destroyed, so a backend
+// closed during static destruction still finds them (as storage/raft/fsm.cc's).
 std::mutex& OpenDirsMu() {
-  static std::mutex mu;
-  return mu;
+  static auto* mu = new std::mutex;
+  return *mu;
 }
 std::set<std::pair<dev_t, ino_t>>& OpenDirs() {
-  static std::set<std::pair<dev_t, ino_t>> dirs;
-  return dirs;
+  static auto* dirs = new std::set<std::pair<dev_t, ino_t>>;
+  return *dirs;
 }
 
 std::string Errno(int err) { return strerror(err); }
