@@ -160,6 +160,12 @@ Result<std::optional<TokenEntry>> TokenStore::OpenBatchToken(const std::string& 
   COFFER_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromJson(*j));
   if (e.expire_time != 0 && e.expire_time <= UnixSeconds(clock_.Now()))
     return std::optional<TokenEntry>();
+  // A batch token is not in the parent index, so revoking its parent cannot reach it:
+  // like Vault, a non-orphan batch token stops working once its parent is gone.
+  if (!e.parent_hash.empty()) {
+    COFFER_ASSIGN_OR_RETURN(auto parent, LoadByHash(e.parent_hash));
+    if (!parent) return std::optional<TokenEntry>();
+  }
   e.id = token;
   return std::optional<TokenEntry>(std::move(e));
 }

@@ -139,6 +139,27 @@ TEST_F(TokenStoreTest, BatchTokensAreNotStoredAndExpire) {
   EXPECT_FALSE(Alive(t));
 }
 
+TEST_F(TokenStoreTest, BatchTokensStopWorkingWithTheirParent) {
+  TokenEntry parent = Make(nullptr);
+  TokenEntry other = Make(nullptr, seconds(10));
+  TokenCreateParams p;
+  p.type = TokenType::kBatch;
+  p.ttl = seconds(30);
+  p.policies = {"dev"};
+  auto child = store_.Create(p, &parent).value();
+  auto orphan = store_.Create(p, nullptr).value();
+  ASSERT_TRUE(Alive(child));
+  ASSERT_TRUE(store_.RevokeTree(store_.Lookup(parent.id).value().value()).ok());
+  EXPECT_FALSE(Alive(child));
+  EXPECT_TRUE(Alive(orphan));
+  EXPECT_TRUE(Alive(other));
+  // An expired parent takes its batch children with it as well.
+  auto child2 = store_.Create(p, &other).value();
+  ASSERT_TRUE(Alive(child2));
+  clock_.Advance(seconds(11));  // the parent's TTL, not yet the child's
+  EXPECT_FALSE(Alive(child2));
+}
+
 TEST_F(TokenStoreTest, RootTokensNeverExpire) {
   auto root = store_.CreateRootToken("").value();
   EXPECT_EQ(root.policies, std::vector<std::string>{"root"});

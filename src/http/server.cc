@@ -36,6 +36,9 @@ ConnectionLimits LimitsFor(const ListenerOptions& o) {
   l.header_timeout =
       o.header_read_timeout.count() > 0 ? Duration(o.header_read_timeout) : l.request_timeout;
   l.idle_timeout = o.idle_timeout.count() > 0 ? Duration(o.idle_timeout) : l.request_timeout;
+  l.read_timeout = o.read_timeout.count() > 0
+                       ? std::min(Duration(o.read_timeout), l.request_timeout)
+                       : l.request_timeout;
   return l;
 }
 

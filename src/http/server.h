@@ -11,9 +11,9 @@
 // crypto::NewServerTlsContext, swapped by ReloadTls). A request body larger than
 // max_request_size is answered 413 and the connection closed. Deadlines (Beast
 // tcp_stream expiry): the TLS handshake and request header must arrive within
-// header_read_timeout, an idle keep-alive connection is closed after idle_timeout, and
-// reading the body and writing the response each must finish within max_request_duration
-// (counted from the header's start for the body). A full worker queue answers 503.
+// header_read_timeout, the whole request (header and body) within read_timeout of its
+// first byte, an idle keep-alive connection is closed after idle_timeout, and writing the
+// response must finish within max_request_duration. A full worker queue answers 503.
 //
 // This header does not include Boost; the implementation is private.
 
@@ -59,6 +59,9 @@ struct ListenerOptions {
   // A keep-alive connection waiting for its next request is closed after this
   // (http_idle_timeout); 0 falls back to max_request_duration.
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(5);
+  // Deadline for a whole request, header and body, from its first byte (Vault's
+  // http_read_timeout); capped by max_request_duration, 0 falls back to it.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
   uint32_t max_header_bytes = 1 << 20;  // Go's http.DefaultMaxHeaderBytes; larger → 431
   // Reserved for sys/metrics (served through Core, not by http/ itself yet).
   bool unauthenticated_metrics_access = false;

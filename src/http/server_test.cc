@@ -277,6 +277,29 @@ TEST_F(ServerTest, SlowBodyIsCutOffAtMaxRequestDuration) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
+TEST_F(ServerTest, SlowBodyIsCutOffAtReadTimeout) {
+  ListenerOptions l = Plain();
+  l.read_timeout = 400ms;  // max_request_duration stays at 90 s
+  Start({l});
+  auto c = MustConnect();
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c->Send("PUT /v1/secret/foo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"));
+  bool closed = false;
+  while (std::chrono::steady_clock::now() - start < 10s) {
+    if (!c->Send("x") || c->WaitForClose(50ms)) {
+      closed = true;
+      break;
+    }
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(closed);
+  EXPECT_LT(elapsed, 5s);
+  EXPECT_GE(elapsed, 350ms);
+  // The server goes on serving requests that arrive in time.
+  auto d = MustConnect();
+  EXPECT_EQ(d->RoundTrip(FormatRequest("GET", "/v1/sys/health"))->status, 200);
+}
+
 TEST_F(ServerTest, StopFinishesTheRequestInFlight) {
   BlockOnGate();
   Start({Plain()});

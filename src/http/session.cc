@@ -135,7 +135,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     head_ = req.method() == bhttp::verb::head;
-    Tcp().expires_at(request_start_ + limits_.request_timeout);
+    Tcp().expires_at(request_start_ + limits_.read_timeout);
     if (version_ >= 11 && !parser_->is_done() &&
         beast::iequals(req[bhttp::field::expect], "100-continue")) {
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),

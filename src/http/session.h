@@ -28,6 +28,8 @@ struct ConnectionLimits {
   std::chrono::steady_clock::duration header_timeout = std::chrono::seconds(10);
   std::chrono::steady_clock::duration idle_timeout = std::chrono::minutes(5);
   std::chrono::steady_clock::duration request_timeout = std::chrono::seconds(90);
+  // The whole request (header and body) must be in within this of its first byte.
+  std::chrono::steady_clock::duration read_timeout = std::chrono::seconds(30);
 };
 
 class SessionBase {

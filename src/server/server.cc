@@ -49,6 +49,7 @@ http::ListenerOptions ToListenerOptions(const config::Listener& l) {
   o.max_request_duration = l.max_request_duration;
   if (l.http_read_header_timeout.count() > 0) o.header_read_timeout = l.http_read_header_timeout;
   if (l.http_idle_timeout.count() > 0) o.idle_timeout = l.http_idle_timeout;
+  if (l.http_read_timeout.count() > 0) o.read_timeout = l.http_read_timeout;
   o.unauthenticated_metrics_access = l.unauthenticated_metrics_access;
   return o;
 }
