@@ -376,7 +376,7 @@ FAULT_KINDS = ["kill", "pause", "partition", "partition-oneway", "step-down", "k
 
 def make_schedule(seed, seconds, nodes, kinds=None):
     """A list of faults: {"at", "kind", "target" (node index), "dur", "mode"}; remove-peer
-    also has "leader" (remove the active node instead of the target)."""
+    and disk-full also have "leader" (the active node instead of the target)."""
     kinds = [k for k in FAULT_KINDS if kinds is None or k in kinds]
     rnd = random.Random(seed)
     t, out = 3.0, []
@@ -386,7 +386,7 @@ def make_schedule(seed, seconds, nodes, kinds=None):
              "dur": round(rnd.uniform(1.5, 8.0), 2), "mode": rnd.choice(["drop", "blackhole"])}
         if kind.startswith("partition") and nodes == 5 and rnd.random() < 0.5:
             f["group"] = sorted(rnd.sample(range(nodes), 2))  # a minority of two
-        if kind == "remove-peer":
+        if kind in ("remove-peer", "disk-full"):
             f["leader"] = rnd.random() < 0.4
         out.append(f)
         t += f["dur"] + rnd.uniform(1.0, 4.0)
@@ -449,13 +449,17 @@ class Nemesis:
             except requests.exceptions.RequestException as e:
                 self._note("step-down", via=node.name, error=type(e).__name__)
         elif kind == "remove-peer":
-            if f.get("leader"):
-                li = self._leader_index()
-                tgt = li if li is not None else tgt
-                node = nodes[tgt]
+            node = self._maybe_leader(f, node)
             self.remove_peer(node, [n for n in nodes if n is not node], dur, f.get("leader"))
         elif kind == "disk-full":
-            self.disk_full(node, dur)
+            self.disk_full(self._maybe_leader(f, node), dur, f.get("leader"))
+
+    def _maybe_leader(self, f, node):
+        if f.get("leader"):
+            li = self._leader_index()
+            if li is not None:
+                return self.c.nodes[li]
+        return node
 
     def remove_peer(self, node, others, dur, leader):
         """sys/storage/raft/remove-peer through another node, stop, wipe, rejoin, wait
@@ -493,7 +497,7 @@ class Nemesis:
                    what="%s a voter again" % node.name)
         self._note("voter-again", node=node.name)
 
-    def disk_full(self, node, dur):
+    def disk_full(self, node, dur, leader=False):
         """Fills the node's tmpfs until ENOSPC, holds, deletes the filler; restarts the node
         if its process died, its Raft loop stopped (a sticky WAL/FSM error) or it does not
         catch up with the cluster."""
@@ -507,7 +511,7 @@ class Nemesis:
         start = os.path.getsize(logf)
         filler = os.path.join(disk, "filler")
         n = fill_disk(filler)
-        self._note("disk-full", node=node.name, filler_bytes=n)
+        self._note("disk-full", node=node.name, leader=bool(leader), filler_bytes=n)
         self.stop_ev.wait(dur)
         os.unlink(filler)
         with open(logf, errors="replace") as fh:
@@ -531,7 +535,7 @@ class Nemesis:
             except AssertionError as e:
                 why = "not caught up: %s" % e
         self._note("disk-freed", node=node.name, restart=why, errors=len(errs),
-                   first_errors=errs[:3])
+                   health=node.health() if node.alive() else None, first_errors=errs[:3])
         if why:
             c.restart(node)
             self._note("restarted", node=node.name)
