@@ -117,15 +117,21 @@ Result<Response> CoreImpl::HandleRequest(Request& req) {
   // Checked before the lock too: a node that lost leadership marks itself standby first,
   // so requests stop here while it waits for the exclusive lock to tear down.
   if (standby_.load()) return Err(Unavailable(kNotActive));
+  // The leader lease (Node::HasLeaderLease): no other leader can exist before it ends,
+  // so what this request reads from local storage afterwards is current. Without it a
+  // ReadIndex round confirms leadership first (up to an election timeout), outside the
+  // lock so a teardown is not held up. Found by tests/faults: a partitioned active node
+  // served stale reads, then (with only check-quorum as the lease) refused a CAS against
+  // the current version while the majority had already elected another leader.
+  if (options_.raft && !sealed_.load() && !options_.raft->node().ConfirmLeadership().ok()) {
+    KickHa();
+    return Err(Unavailable(kNotActive));
+  }
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   if (sealed_.load()) return Err(::coffer::Sealed());
   // Standbys forward in http/; a request that still reaches one (the active node
   // changed while it was forwarded) is refused, as Vault does.
   if (standby_.load()) return Err(Unavailable(kNotActive));
-  // The leader lease: with check-quorum a leader that lost its quorum steps down within an
-  // election timeout, before a new leader can be elected; serving only while the Raft node
-  // still leads keeps reads of local storage linearizable (found by tests/faults: a
-  // partitioned active node served stale reads until its teardown got the lock).
   if (options_.raft && !options_.raft->node().IsLeader()) {
     KickHa();
     return Err(Unavailable(kNotActive));

@@ -3,6 +3,7 @@
 // temporary file on a thread and handed to Node::ReceiveSnapshot.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -11,6 +12,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "storage/raft/node.h"
@@ -166,9 +168,20 @@ class Cluster {
     });
   }
 
+  // Drops every message between nodes i and j (both ways) until Connect.
+  void Cut(int i, int j) {
+    std::lock_guard lock(mu_);
+    cut_.insert({std::min(Id(i), Id(j)), std::max(Id(i), Id(j))});
+  }
+  void Connect(int i, int j) {
+    std::lock_guard lock(mu_);
+    cut_.erase({std::min(Id(i), Id(j)), std::max(Id(i), Id(j))});
+  }
+
   void Deliver(std::vector<Message> messages) {
     std::lock_guard lock(mu_);
     for (Message& m : messages) {
+      if (cut_.contains({std::min(m.from, m.to), std::max(m.from, m.to)})) continue;
       auto it = live_.find(m.to);
       if (it != live_.end()) it->second->Step(std::move(m));
     }
@@ -231,7 +244,8 @@ class Cluster {
   std::vector<std::unique_ptr<MemTransport>> transports_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::mutex mu_;
-  std::map<uint64_t, Node*> live_;  // guarded by mu_
+  std::map<uint64_t, Node*> live_;               // guarded by mu_
+  std::set<std::pair<uint64_t, uint64_t>> cut_;  // guarded by mu_
   std::vector<LeadershipEvent> leadership_events_;
   TempDir scratch_;
   std::mutex snap_mu_;
@@ -354,6 +368,60 @@ TEST(ClusterTest, TransferLeadershipAndReadBarrier) {
   bool lost = false;
   for (const auto& e : c.leadership_events()) lost = lost || (e.node == 0 && !e.leading);
   EXPECT_TRUE(lost);
+}
+
+// Samples until another node leads (or `for`): fails if node `old` still held its lease
+// after another node was seen leading. The other node is sampled first, so a violation
+// seen is a real overlap.
+void ExpectLeaseEndsFirst(Cluster& c, int old, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  bool lease_ended = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool other = false;
+    for (int i = 0; i < 3; ++i) other = other || (i != old && c.up(i) && c.node(i).IsLeader());
+    const bool lease = c.node(old).HasLeaderLease();
+    lease_ended = lease_ended || !lease;
+    ASSERT_FALSE(other && lease) << "node " << old << " held its lease after a new leader arose";
+    if (other) break;
+    std::this_thread::sleep_for(200us);
+  }
+  EXPECT_TRUE(lease_ended);
+}
+
+TEST(ClusterTest, LeaderLeaseEndsBeforeAnotherLeaderIsElected) {
+  Cluster c(3);
+  c.Form(3);
+  for (int round = 0; round < 3; ++round) {
+    const int leader = c.WaitLeader();
+    ASSERT_GE(leader, 0);
+    ASSERT_TRUE(WaitFor([&] { return c.node(leader).HasLeaderLease(); }));
+    EXPECT_TRUE(IsOk(c.node(leader).ConfirmLeadership()));
+    EXPECT_GT(c.node(leader).lease_duration().count(), 0);
+    for (int i = 0; i < 3; ++i) {
+      if (i != leader) c.Cut(leader, i);
+    }
+    ExpectLeaseEndsFirst(c, leader, 5s);
+    // Past its lease the cut-off leader cannot confirm it leads.
+    EXPECT_FALSE(IsOk(c.node(leader).ConfirmLeadership()));
+    for (int i = 0; i < 3; ++i) c.Connect(leader, i);
+    // Until it hears the new term the old leader still thinks it leads.
+    ASSERT_TRUE(WaitFor([&] {
+      int leaders = 0;
+      for (int i = 0; i < 3; ++i) leaders += c.node(i).IsLeader() ? 1 : 0;
+      return leaders == 1 && !c.node(leader).IsLeader();
+    }));
+  }
+}
+
+TEST(ClusterTest, TransferDropsTheLease) {
+  Cluster c(3);
+  c.Form(3);
+  ASSERT_EQ(c.WaitLeader(), 0);
+  ASSERT_TRUE(WaitFor([&] { return c.node(0).HasLeaderLease(); }));
+  ASSERT_TRUE(IsOk(c.node(0).TransferLeadership(c.Id(1), 5s)));
+  EXPECT_FALSE(c.node(0).HasLeaderLease());
+  EXPECT_FALSE(IsOk(c.node(0).ConfirmLeadership()));
+  ASSERT_TRUE(WaitFor([&] { return c.node(1).HasLeaderLease(); }));
 }
 
 TEST(ClusterTest, SaveAndRestoreSnapshot) {

@@ -11,6 +11,11 @@
 
 namespace coffer::storage::raft {
 
+namespace {
+// ReadIndex contexts of the lease rounds: the prefix and the send time (steady_clock ns).
+constexpr std::string_view kLeasePrefix = "lease-";
+}  // namespace
+
 Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, NodeOptions options) {
   if (options.id == kNone) return Err(InvalidArgument("raft: node id must be non-zero"));
   if (options.peers.size() > 1 && options.transport == nullptr) {
@@ -66,7 +71,15 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, NodeOptions opt
 }
 
 Node::Node(NodeOptions options, std::unique_ptr<Wal> wal, std::unique_ptr<StateMachine> fsm)
-    : options_(std::move(options)), wal_(std::move(wal)), fsm_(std::move(fsm)) {
+    : options_(std::move(options)),
+      wal_(std::move(wal)),
+      fsm_(std::move(fsm)),
+      started_(std::chrono::steady_clock::now()) {
+  if (options_.election_tick > 2) {
+    lease_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          options_.tick_interval * (options_.election_tick - 2)) *
+                      9 / 10;
+  }
   std::vector<uint64_t> peers = options_.peers;
   // A log written before memberships were recorded belongs to a single voter.
   if (peers.empty() && fsm_->membership().empty() && wal_->LastIndex() > 0) {
@@ -207,10 +220,13 @@ void Node::Run() {
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_tick) {
       raft_->Tick();
+      RenewLease();
       next_tick += options_.tick_interval;
       if (next_tick < now) next_tick = now + options_.tick_interval;
     }
-    for (const Message& m : inbox) raft_->Step(m);
+    for (const Message& m : inbox) {
+      if (!IgnoredAtBoot(m)) raft_->Step(m);
+    }
     inbox.clear();
     for (auto& [task, done] : tasks) task();
     RunStep(proposals);
@@ -291,6 +307,15 @@ Status Node::HandleReadies() {
     }
     SendMessages(std::move(rd.messages));
     for (const ReadState& rs : rd.read_states) {
+      if (rs.context.starts_with(kLeasePrefix)) {
+        // A quorum acknowledged the heartbeat sent at the time in the context.
+        if (raft_->state() == StateType::kLeader && raft_->lead_transferee() == kNone) {
+          const int64_t until =
+              std::stoll(rs.context.substr(kLeasePrefix.size())) + lease_duration_.count();
+          if (until > lease_until_.load()) lease_until_ = until;
+        }
+        continue;
+      }
       auto it = reads_.find(rs.context);
       if (it == reads_.end()) continue;
       it->second->index = rs.index;
@@ -460,12 +485,47 @@ void Node::CompleteReads() {
 // of its term (so its state machine holds everything committed before it).
 void Node::UpdateLeadership() {
   const bool leading = raft_->state() == StateType::kLeader && fsm_->AppliedTerm() == raft_->term();
+  // A transferee may be elected at once (MsgTimeoutNow lifts the followers' lease).
+  if (!leading || raft_->lead_transferee() != kNone) lease_until_ = 0;
   if (leading == leading_) return;
   leading_ = leading;
   is_leader_ = leading;
   if (options_.on_leadership) options_.on_leadership(leading, raft_->term());
   std::lock_guard<std::mutex> lock(mu_);
   done_cv_.notify_all();
+}
+
+// Every tick a leader sends a ReadIndex whose context is the send time; the ReadState
+// that answers it (a quorum acknowledged a heartbeat carrying it) extends the lease.
+void Node::RenewLease() {
+  if (!leading_ || lease_duration_.count() == 0 || raft_->lead_transferee() != kNone) return;
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  raft_->ReadIndex(std::string(kLeasePrefix) + std::to_string(now));
+}
+
+// The other half of the lease after a restart: a node that acknowledged a leader's
+// heartbeat and restarted at once has forgotten it heard from a leader, so for an
+// election timeout after it starts it ignores votes (except a transferee's), as
+// check-quorum makes it do after a heartbeat.
+bool Node::IgnoredAtBoot(const Message& m) const {
+  if (m.type != MessageType::kMsgVote && m.type != MessageType::kMsgPreVote) return false;
+  if (m.context == Raft::kTransferContext) return false;
+  return std::chrono::steady_clock::now() <
+         started_ + options_.tick_interval * options_.election_tick;
+}
+
+bool Node::HasLeaderLease() const {
+  if (!is_leader_.load()) return false;
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return now < lease_until_.load();
+}
+
+Status Node::ConfirmLeadership() {
+  if (HasLeaderLease()) return Status::Ok();
+  if (!is_leader_.load()) return Unavailable("raft: not the leader");
+  COFFER_RETURN_IF_ERROR(ReadBarrier(options_.tick_interval * options_.election_tick));
+  if (!is_leader_.load()) return Unavailable("raft: not the leader");
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<RaftBackend>> RaftBackend::Open(const std::string& dir,

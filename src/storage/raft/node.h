@@ -146,6 +146,20 @@ class Node {
   // Hands a message from a peer to the loop.
   void Step(Message m);
   bool IsLeader() const { return is_leader_.load(); }
+  // The leader lease: true while this node leads and a quorum acknowledged a heartbeat
+  // it sent less than lease_duration() ago. A follower that acknowledged one ignores
+  // votes for an election timeout (check-quorum), and a node ignores them for an
+  // election timeout after it starts, so no other leader can exist before the lease
+  // ends: the local state machine is current for reads. Renewed by a ReadIndex round
+  // every tick; dropped when a leadership transfer starts.
+  bool HasLeaderLease() const;
+  // Returns Ok once this node is known to still lead: at once while the lease holds,
+  // else after a ReadIndex round (ReadBarrier) of at most an election timeout.
+  // Unavailable when it does not lead.
+  Status ConfirmLeadership();
+  // (election_tick - 2) ticks less 10% for clock drift: ticks may bunch after a late
+  // loop (the tick schedule catches up one tick at a time). Zero: no lease.
+  std::chrono::nanoseconds lease_duration() const { return lease_duration_; }
 
   // A fresh node with no membership (it will join a cluster) stays a follower with an
   // empty log until a leader contacts it. Bootstrap makes it the single voter of a new
@@ -237,6 +251,8 @@ class Node {
   void CompleteReads();
   void DropStaleSnapshotFiles();  // requires mu_
   void UpdateLeadership();
+  void RenewLease();                           // loop thread
+  bool IgnoredAtBoot(const Message& m) const;  // loop thread
   Status DoBootstrap();
   // Queues `task` for the loop thread and waits until it ran; false if the node stopped.
   bool RunOnLoop(Task task);
@@ -269,6 +285,10 @@ class Node {
   Status error_;           // guarded by mu_
 
   std::atomic<bool> is_leader_{false};
+  // steady_clock nanoseconds since epoch; written by the loop, read by any thread.
+  std::atomic<int64_t> lease_until_{0};
+  std::chrono::nanoseconds lease_duration_{0};
+  std::chrono::steady_clock::time_point started_;
   std::atomic<uint64_t> sync_count_{0};
   std::atomic<uint64_t> apply_count_{0};
   std::thread loop_;
@@ -278,7 +298,8 @@ class Node {
 // single-node server). Writes are validated, encoded with EncodeBatch and proposed; they
 // return once applied. Reads go to the local state machine, which holds
 // every write acknowledged by this node: linearizable for a single node. With more nodes
-// a leader must confirm it still leads (ReadIndex) before serving a read; not done yet.
+// the caller confirms leadership first (Node::ConfirmLeadership; the core does it for
+// every request it serves).
 class RaftBackend : public Backend {
  public:
   static Result<std::unique_ptr<RaftBackend>> Open(const std::string& dir, NodeOptions options);

@@ -90,6 +90,7 @@ Status Node::TransferLeadership(uint64_t to, std::chrono::milliseconds timeout) 
         return;
       }
     }
+    lease_until_ = 0;  // the transferee may be elected before our lease would end
     st = raft_->TransferLeader(target);
   });
   if (!ran) return Unavailable("raft: node shutting down");

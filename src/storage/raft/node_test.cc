@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -219,6 +220,55 @@ TEST(NodeTest, FreshNodeWaitsForBootstrap) {
   ASSERT_TRUE(IsOk(node));
   EXPECT_TRUE((*node)->IsLeader());
   EXPECT_EQ((*node)->Members().size(), 1u);
+}
+
+// Records what a node sends.
+class CaptureTransport : public Transport {
+ public:
+  void Send(std::vector<Message> messages) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Message& m : messages) sent_.push_back(std::move(m));
+  }
+  void SendSnapshot(Message, std::function<Status(const SnapshotSink&)>) override {}
+  void UpdatePeers(const std::vector<Member>&) override {}
+  bool Sent(MessageType type) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Message& m : sent_) {
+      if (m.type == type) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Message> sent_;
+};
+
+// The restart half of the leader lease: a node that just started may have acknowledged a
+// leader's heartbeat right before it went down, so for an election timeout it answers no
+// vote request, as it would not have after the heartbeat (check-quorum).
+TEST(NodeTest, IgnoresVotesForAnElectionTimeoutAfterStart) {
+  TempDir dir;
+  CaptureTransport transport;
+  NodeOptions opts = TestOptions();
+  opts.peers = {1, 2, 3};
+  opts.tick_interval = std::chrono::milliseconds(20);
+  opts.election_tick = 50;  // 1 s, so this node does not campaign itself meanwhile
+  opts.transport = &transport;
+  auto node = Node::Open(dir.path(), opts);
+  ASSERT_TRUE(IsOk(node));
+  Message vote;
+  vote.type = MessageType::kMsgPreVote;
+  vote.from = 2;
+  vote.to = 1;
+  vote.term = 5;
+  (*node)->Step(vote);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(transport.Sent(MessageType::kMsgPreVoteResp));
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));  // past 1 s since Open
+  (*node)->Step(vote);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(transport.Sent(MessageType::kMsgPreVoteResp));
 }
 
 TEST(NodeTest, StateMachineAheadOfTheWalAfterASnapshotInstall) {
