@@ -69,6 +69,20 @@ def test_impossible_cas_is_caught():
     assert ok([W(0, 0, 1, "a", 1), C(1, 2, 3, 1, "b", status="fail")]) is False
 
 
+def test_failed_cas_may_see_a_version_nobody_observed():
+    # Version 2 is only the gap an unknown write fills (no op reports or reads it); a CAS
+    # on version 1 concurrent with that write may fail (scripts/faults --nodes 5 --seed 14).
+    hist = [W(0, 0, 1, "a", 1), R(1, 1.5, 2, 1, "a"), W(2, 2.1, 9, "x", None, status="unknown"),
+            C(3, 2.2, 3, 1, "b", status="fail"), W(4, 3.5, 4, "c", 3)]
+    assert ok(hist) is True
+    # Not when the unknown write began only after the CAS had failed.
+    hist[2] = W(2, 3.2, 9, "x", None, status="unknown")
+    assert ok(hist) is False
+    # Nor when the only unknown write is a CAS that could not have created version 2.
+    hist[2] = C(2, 2.1, 9, 0, "x", status="unknown")
+    assert ok(hist) is False
+
+
 def test_unknown_writes_may_or_may_not_apply():
     # Applied: a later read sees it.
     assert ok([W(0, 0, None, "a", None, status="unknown"), R(1, 5, 6, 1, "a")]) is True

@@ -1,6 +1,6 @@
 """The short form of the fault harness: 60 s of clients against a 3-node TLS Raft cluster
-under a fixed seeded schedule of kills, pauses, partitions and step-downs, then the
-linearizability and convergence checks: 0 anomalies (tests/faults/README.md). Longer
+under a fixed seeded schedule (kills, pauses, partitions, step-downs, peer removals), then
+the linearizability and convergence checks: 0 anomalies (tests/faults/README.md). Longer
 runs: scripts/faults."""
 
 import os

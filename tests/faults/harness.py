@@ -1,15 +1,19 @@
 """Jepsen-style fault harness for a Coffer Raft cluster (see README.md).
 
 Usage: harness.py [--nodes 3|5] [--minutes M | --seconds S] [--seed N] [--clients C]
-                  [--crash-loop K] [--out DIR]
+                  [--faults K1,K2 | --exclude K1,K2] [--tmpfs-mb MB] [--crash-loop K] [--out DIR]
 Last line: `faults: <N> operations, <N> faults injected, <N> anomalies`.
 """
 
 import argparse
+import atexit
+import errno
 import json
 import os
 import random
+import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -42,11 +46,13 @@ def log(msg):
 class FaultCluster(Cluster):
     """A Cluster whose nodes advertise a proxy port as cluster_addr."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, tmpfs_mb=None):
         super().__init__(workdir)
         self.faults = Faults()
         self.faults.pids = lambda: {n.name: n.server.proc.pid for n in self.nodes if n.alive()}
         self.proxies = {}
+        self.tmpfs_mb = tmpfs_mb  # each node's data dir on its own tmpfs of this size
+        self.disks = {}           # node name -> tmpfs mount point (the data dir's parent)
 
     def add_node(self, retry_join=True):
         node = super().add_node(retry_join)
@@ -54,9 +60,89 @@ class FaultCluster(Cluster):
         text = open(node.config).read()
         old = 'cluster_addr = "https://127.0.0.1:%d"' % node.cport
         assert old in text
-        open(node.config, "w").write(text.replace(old, 'cluster_addr = "https://127.0.0.1:%d"' % pport))
+        text = text.replace(old, 'cluster_addr = "https://127.0.0.1:%d"' % pport)
+        if self.tmpfs_mb:
+            # The data dir moves into a small tmpfs of its own (the disk-full fault fills
+            # it); the server logs stay in node.dir, outside it.
+            disk = os.path.join(node.dir, "disk")
+            os.makedirs(disk, exist_ok=True)
+            mount_tmpfs(disk, self.tmpfs_mb)
+            self.disks[node.name] = disk
+            data = os.path.join(disk, "data")
+            os.makedirs(data)
+            old = 'path                   = "%s"' % node.data
+            assert old in text
+            text = text.replace(old, 'path                   = "%s"' % data)
+            os.rmdir(node.data)
+            node.data = data
+        open(node.config, "w").write(text)
         self.proxies[node.name] = Proxy(self.faults, node.name, pport, node.cport)
         return node
+
+    def unmount_all(self):
+        for name in list(self.disks):
+            umount(self.disks.pop(name))
+
+    def wipe(self, node):
+        """Deletes a stopped node's whole Raft data dir (the tmpfs's filler too)."""
+        assert not node.alive()
+        shutil.rmtree(node.data)
+        os.makedirs(node.data)
+
+    def rejoin(self, node, timeout=90):
+        """Starts a wiped node and joins it through sys/storage/raft/join to the active
+        node (nodes 2..n also retry_join node1 on their own; whichever challenge the
+        unseal answers must be the leader's latest, so a refused unseal joins again)."""
+        node.start()
+        ca = open(self.tls["ca"]).read()
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                st = node.req("GET", "sys/seal-status", timeout=5).json()
+                if not st["sealed"]:
+                    return
+                if not st["initialized"]:
+                    act = self.active(timeout=30)
+                    r = node.req("POST", "sys/storage/raft/join", timeout=30,
+                                 json={"leader_api_addr": act.addr, "leader_ca_cert": ca})
+                    last = "join %d %s" % (r.status_code, r.text[:200])
+                    if r.status_code != 200:
+                        time.sleep(1)
+                        continue
+                for key in self.keys[:self.threshold]:
+                    r = node.req("PUT", "sys/unseal", json={"key": key}, timeout=150)
+                    last = "unseal %d %s" % (r.status_code, r.text[:200])
+                    if r.status_code != 200:
+                        break
+                if r.status_code != 200:
+                    # The challenge went stale (a newer one, or a leader change): again.
+                    r = node.req("POST", "sys/storage/raft/join", timeout=30,
+                                 json={"leader_api_addr": self.active(timeout=30).addr,
+                                       "leader_ca_cert": ca})
+                    last = "rejoin %d %s" % (r.status_code, r.text[:200])
+                    time.sleep(1)
+            except (requests.exceptions.RequestException, KeyError, ValueError,
+                    AssertionError) as e:
+                last = repr(e)
+                time.sleep(1)
+        raise AssertionError("%s did not rejoin and unseal (last: %s)" % (node.name, last))
+
+    def _servers(self):
+        """The Raft configuration from the active node, or None (no active node, or an
+        error answer during a leader change)."""
+        try:
+            return self.servers()
+        except AssertionError:
+            return None
+
+    def is_voter(self, node):
+        s = self._servers()
+        return s is not None and any(x["node_id"] == node.name and x["voter"] for x in s)
+
+    def gone(self, name):
+        s = self._servers()
+        return s is not None and all(x["node_id"] != name for x in s)
 
     def unseal_retry(self, node, timeout=60):
         def go():
@@ -91,9 +177,82 @@ class FaultCluster(Cluster):
                     n.server.proc.send_signal(signal.SIGCONT)
                 except OSError:
                     pass
-        self.stop()
-        for p in self.proxies.values():
-            p.close()
+        try:
+            self.stop()
+            for p in self.proxies.values():
+                p.close()
+        finally:
+            self.unmount_all()
+
+
+# ---------------------------------------------------------------- tmpfs
+
+MOUNTS = set()
+
+
+def mount_tmpfs(path, mb):
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm,mode=0700" % mb, "tmpfs", path],
+                   check=True, capture_output=True, text=True)
+    MOUNTS.add(path)
+
+
+def umount(path):
+    if path not in MOUNTS:
+        return
+    r = subprocess.run(["umount", path], capture_output=True, text=True)
+    if r.returncode != 0:  # still busy (a process not yet reaped): detach it anyway
+        r = subprocess.run(["umount", "-l", path], capture_output=True, text=True)
+    if r.returncode == 0:
+        MOUNTS.discard(path)
+    else:
+        log("could not unmount %s: %s" % (path, r.stderr.strip()))
+
+
+@atexit.register
+def _umount_leftovers():
+    for path in list(MOUNTS):
+        umount(path)
+
+
+def can_mount_tmpfs(workdir):
+    """Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN); a printed note if not."""
+    if os.geteuid() != 0:
+        return False, "not root"
+    probe = tempfile.mkdtemp(prefix="tmpfs-probe-", dir=workdir)
+    try:
+        mount_tmpfs(probe, 1)
+    except (OSError, subprocess.CalledProcessError) as e:
+        return False, (getattr(e, "stderr", "") or repr(e)).strip()
+    finally:
+        umount(probe)
+        try:
+            os.rmdir(probe)
+        except OSError:
+            pass
+    return True, ""
+
+
+def fill_disk(path):
+    """Writes path until ENOSPC (big chunks, then small ones for the last bytes); returns
+    the bytes written."""
+    total = 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for chunk in (1 << 20, 1 << 12, 1):
+            buf = b"\0" * chunk
+            while True:
+                try:
+                    n = os.write(fd, buf)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+                total += n
+                if n < chunk:
+                    break
+    finally:
+        os.close(fd)
+    return total
 
 
 def mount_kv(cluster):
@@ -209,19 +368,26 @@ class Workload:
 
 # ---------------------------------------------------------------- nemesis
 
-FAULT_KINDS = ["kill", "pause", "partition", "partition-oneway", "step-down", "kill-leader"]
+# The first six in this order: with the others excluded a seed draws the schedule it drew
+# before remove-peer and disk-full existed.
+FAULT_KINDS = ["kill", "pause", "partition", "partition-oneway", "step-down", "kill-leader",
+               "remove-peer", "disk-full"]
 
 
-def make_schedule(seed, seconds, nodes):
-    """A list of faults: {"at", "kind", "target" (node index), "dur", "mode"}."""
+def make_schedule(seed, seconds, nodes, kinds=None):
+    """A list of faults: {"at", "kind", "target" (node index), "dur", "mode"}; remove-peer
+    and disk-full also have "leader" (the active node instead of the target)."""
+    kinds = [k for k in FAULT_KINDS if kinds is None or k in kinds]
     rnd = random.Random(seed)
     t, out = 3.0, []
     while t < seconds - 5:
-        kind = rnd.choice(FAULT_KINDS)
+        kind = rnd.choice(kinds)
         f = {"at": round(t, 2), "kind": kind, "target": rnd.randrange(nodes),
              "dur": round(rnd.uniform(1.5, 8.0), 2), "mode": rnd.choice(["drop", "blackhole"])}
         if kind.startswith("partition") and nodes == 5 and rnd.random() < 0.5:
             f["group"] = sorted(rnd.sample(range(nodes), 2))  # a minority of two
+        if kind in ("remove-peer", "disk-full"):
+            f["leader"] = rnd.random() < 0.4
         out.append(f)
         t += f["dur"] + rnd.uniform(1.0, 4.0)
     return out
@@ -282,6 +448,99 @@ class Nemesis:
                 self._note("step-down", via=node.name, status=r.status_code)
             except requests.exceptions.RequestException as e:
                 self._note("step-down", via=node.name, error=type(e).__name__)
+        elif kind == "remove-peer":
+            node = self._maybe_leader(f, node)
+            self.remove_peer(node, [n for n in nodes if n is not node], dur, f.get("leader"))
+        elif kind == "disk-full":
+            self.disk_full(self._maybe_leader(f, node), dur, f.get("leader"))
+
+    def _maybe_leader(self, f, node):
+        if f.get("leader"):
+            li = self._leader_index()
+            if li is not None:
+                return self.c.nodes[li]
+        return node
+
+    def remove_peer(self, node, others, dur, leader):
+        """sys/storage/raft/remove-peer through another node, stop, wipe, rejoin, wait
+        until autopilot has made it a voter again."""
+        c = self.c
+        rnd = random.Random(now())
+        deadline = time.monotonic() + 60
+        while True:
+            via = rnd.choice([n for n in others if n.alive()])
+            try:
+                r = via.req("POST", "sys/storage/raft/remove-peer", token=c.root_token,
+                            json={"server_id": node.name}, timeout=15)
+                status = r.status_code
+            except requests.exceptions.RequestException as e:
+                status, r = type(e).__name__, None
+            if status in (200, 204):
+                break
+            if r is not None and "no such server" in r.text:
+                break  # an earlier attempt that timed out was applied after all
+            if time.monotonic() > deadline:
+                raise AssertionError("remove-peer %s refused: %s %s" % (
+                    node.name, status, r.text[:200] if r is not None else ""))
+            time.sleep(1)
+        self._note("remove-peer", node=node.name, via=via.name, leader=bool(leader),
+                   status=status)
+        node.stop()
+        wait_until(lambda: c.gone(node.name), timeout=60, interval=0.5,
+                   what="%s gone from the raft configuration" % node.name)
+        c.wipe(node)
+        self._note("stopped-wiped", node=node.name)
+        self.stop_ev.wait(dur)
+        c.rejoin(node)
+        self._note("rejoined-unsealed", node=node.name)
+        wait_until(lambda: c.is_voter(node), timeout=90, interval=0.5,
+                   what="%s a voter again" % node.name)
+        self._note("voter-again", node=node.name)
+
+    def disk_full(self, node, dur, leader=False):
+        """Fills the node's tmpfs until ENOSPC, holds, deletes the filler; restarts the node
+        if its process died, its Raft loop stopped (a sticky WAL/FSM error) or it does not
+        catch up with the cluster."""
+        c = self.c
+        disk = c.disks.get(node.name)
+        if disk is None:
+            self.injected -= 1
+            self._note("disk-full-skipped", node=node.name, why="no tmpfs data dirs")
+            return
+        logf = node.server.log_path
+        start = os.path.getsize(logf)
+        filler = os.path.join(disk, "filler")
+        try:
+            n = fill_disk(filler)
+            self._note("disk-full", node=node.name, leader=bool(leader), filler_bytes=n)
+            self.stop_ev.wait(dur)
+        finally:
+            os.unlink(filler)  # whatever happened: the final checks need the space
+        with open(logf, errors="replace") as fh:
+            fh.seek(start)
+            new = fh.read()
+        errs = [ln.strip()[:300] for ln in new.splitlines()
+                if "No space left" in ln or "node stopped" in ln or "ENOSPC" in ln]
+        why = None
+        if not node.alive():
+            why = "process exited (%s)" % node.server.proc.returncode
+        elif "node stopped" in new:
+            why = "raft loop stopped"
+        else:
+            def caught_up():
+                act = c.active(timeout=10)
+                target = act.req("GET", "sys/leader", timeout=5).json()["raft_committed_index"]
+                st = node.req("GET", "sys/leader", timeout=5).json()
+                return st["raft_applied_index"] >= target
+            try:
+                wait_until(caught_up, timeout=20, interval=0.5, what="caught up")
+            except AssertionError as e:
+                why = "not caught up: %s" % e
+        self._note("disk-freed", node=node.name, restart=why, errors=len(errs),
+                   health=node.health() if node.alive() else None, first_errors=errs[:3])
+        if why:
+            c.restart(node)
+            self._note("restarted", node=node.name)
 
     def run(self, start):
         for f in self.schedule:
@@ -382,10 +641,22 @@ def collect_logs(cluster, out_dir):
 
 def run_faults(args, workdir):
     seconds = args.seconds if args.seconds else args.minutes * 60
-    c = FaultCluster(workdir)
+    kinds = select_kinds(args)
+    tmpfs = None
+    if "disk-full" in kinds:
+        ok, why = can_mount_tmpfs(workdir)
+        if ok:
+            tmpfs = args.tmpfs_mb
+        else:
+            # Still drawn (a seed plans the same schedule everywhere), skipped when due.
+            log("note: cannot mount a tmpfs (%s): disk-full faults are skipped" % why)
+    log("fault kinds: %s%s" % (", ".join(kinds),
+                               "; data dirs on %d MiB tmpfs" % tmpfs if tmpfs else ""))
+    c = FaultCluster(workdir, tmpfs_mb=tmpfs)
     keys = ["k%d" % i for i in range(args.keys)]
-    schedule = make_schedule(args.seed, seconds, args.nodes)
+    schedule = make_schedule(args.seed, seconds, args.nodes, kinds)
     wl = nem = None
+    anomalies, ops, injected, inconclusive = [], 0, 0, []
     try:
         log("forming a %d-node cluster in %s" % (args.nodes, workdir))
         c.form(args.nodes)
@@ -415,16 +686,19 @@ def run_faults(args, workdir):
         injected = nem.injected if nem else 0
         inconclusive = []
     finally:
-        if anomalies or args.keep:
-            out = args.out or tempfile.mkdtemp(prefix="coffer-faults-")
-            save(out, "history.json", wl.history if wl else [])
-            save(out, "schedule.json", {"seed": args.seed, "nodes": args.nodes,
-                                        "seconds": seconds, "schedule": schedule,
-                                        "nemesis_log": nem.log if nem else []})
-            save(out, "anomalies.json", anomalies)
-            collect_logs(c, out)
-            log("history, schedule and server logs saved in %s" % out)
-        c.close()
+        try:
+            if anomalies or args.keep:
+                out = args.out or tempfile.mkdtemp(prefix="coffer-faults-")
+                save(out, "history.json", wl.history if wl else [])
+                save(out, "schedule.json", {"seed": args.seed, "nodes": args.nodes,
+                                            "seconds": seconds, "kinds": kinds,
+                                            "schedule": schedule,
+                                            "nemesis_log": nem.log if nem else []})
+                save(out, "anomalies.json", anomalies)
+                collect_logs(c, out)
+                log("history, schedule and server logs saved in %s" % out)
+        finally:
+            c.close()  # stops the nodes, unmounts the tmpfs data dirs
     for a in anomalies:
         log("ANOMALY: %s" % json.dumps(a, default=str)[:2000])
     return ops, injected, len(anomalies)
@@ -533,6 +807,21 @@ def verify_crash(c, keys, acked, unknown, it):
     return out
 
 
+def select_kinds(args):
+    def names(text):
+        out = [k.strip() for k in (text or "").split(",") if k.strip()]
+        bad = [k for k in out if k not in FAULT_KINDS]
+        if bad:
+            raise SystemExit("unknown fault kind(s) %s; known: %s" % (bad, ", ".join(FAULT_KINDS)))
+        return out
+    inc = names(args.faults) or list(FAULT_KINDS)
+    exc = names(args.exclude)
+    kinds = [k for k in FAULT_KINDS if k in inc and k not in exc]
+    if not kinds:
+        raise SystemExit("no fault kinds left")
+    return kinds
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--nodes", type=int, default=3, choices=[3, 5])
@@ -545,7 +834,14 @@ def main(argv=None):
     p.add_argument("--crash-loop", type=int, default=0)
     p.add_argument("--out")
     p.add_argument("--keep", action="store_true", help="save history even when clean")
+    p.add_argument("--faults", help="comma-separated fault kinds to draw from (default all: %s)"
+                   % ",".join(FAULT_KINDS))
+    p.add_argument("--exclude", help="comma-separated fault kinds not to draw")
+    p.add_argument("--tmpfs-mb", type=int, default=128,
+                   help="size of each node's tmpfs data dir (for disk-full)")
     args = p.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the finally blocks stop the nodes and unmount.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
     log("seed %d; t=0 is %s UTC (server logs use UTC)" % (
         args.seed, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - now()))))
     with tempfile.TemporaryDirectory(prefix="coffer-faults-work-") as wd:
