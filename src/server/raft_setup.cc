@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -77,6 +78,16 @@ Result<std::unique_ptr<storage::raft::RaftBackend>> OpenRaftStorage(
   *port = std::make_unique<ClusterPort>(listen, snapshots, storage::raft::MemberId(*node_id));
   node.transport = port->get();
   node.on_leadership = [p = port->get()](bool, uint64_t) { p->NotifyLeadership(); };
+  // A node whose Raft loop stopped (a failed write or fdatasync: disk full, I/O error)
+  // would linger as a standby that never catches up; like PostgreSQL after a failed
+  // fsync, exit so the supervisor restarts it and it recovers from its WAL (found by
+  // tests/faults' disk-full fault).
+  node.on_stopped = [](const Status& error) {
+    log::Error("raft", "storage write failed, exiting to restart from the write-ahead log",
+               {{"error", error.message()}});
+    std::fflush(nullptr);
+    std::_Exit(1);
+  };
   COFFER_ASSIGN_OR_RETURN(auto backend, storage::OpenRaft(options, node));
   (*port)->Attach(&backend->node());
   return backend;

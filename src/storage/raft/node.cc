@@ -250,7 +250,10 @@ void Node::Run() {
       done_cv_.notify_all();
     }
     tasks.clear();
-    if (!st.ok()) return;
+    if (!st.ok()) {
+      if (options_.on_stopped) options_.on_stopped(st);
+      return;
+    }
   }
 }
 

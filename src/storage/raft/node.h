@@ -128,6 +128,10 @@ struct NodeOptions {
   // leader's entry of its term is applied: is_leader == true; on loss: false). Must not
   // block: queue the work.
   std::function<void(bool is_leader, uint64_t term)> on_leadership;
+  // Called once, on the loop thread, when a failed WAL or state machine write stopped the
+  // loop for good (error()). After a failed write or fdatasync the durable state is
+  // unknown, so the node cannot go on; the server exits and restarts from its WAL.
+  std::function<void(const Status& error)> on_stopped;
 };
 
 class Node {

@@ -1,8 +1,10 @@
 #include "storage/raft/node.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -269,6 +271,42 @@ TEST(NodeTest, IgnoresVotesForAnElectionTimeoutAfterStart) {
   (*node)->Step(vote);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(transport.Sent(MessageType::kMsgPreVoteResp));
+}
+
+// A failed WAL write stops the loop for good and says so once through on_stopped (the
+// server exits on it). The write fails here on RLIMIT_FSIZE (EFBIG) rather than a full
+// disk, which unit tests cannot make.
+TEST(NodeTest, FailedWalWriteStopsTheNodeAndReportsIt) {
+  TempDir dir;
+  std::atomic<int> stopped{0};
+  NodeOptions opts = TestOptions();
+  opts.on_stopped = [&](const Status& error) {
+    EXPECT_FALSE(error.ok());
+    ++stopped;
+  };
+  auto b = OpenOrDie(dir.path(), opts);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(IsOk(b->Put("before", "x")));
+  struct rlimit old_limit;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limit = old_limit;
+  limit.rlim_cur = 256 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+  Status failed;
+  for (int i = 0; i < 200 && failed.ok(); ++i) {
+    failed = b->Put("k" + std::to_string(i), std::string(8192, 'v'));
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  signal(SIGXFSZ, SIG_DFL);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_FALSE(b->node().error().ok());
+  for (int i = 0; i < 200 && stopped.load() == 0; ++i) {  // called after the waiters wake
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(stopped.load(), 1);
+  EXPECT_FALSE(b->node().IsLeader());
+  EXPECT_FALSE(IsOk(b->Put("after", "x")));
 }
 
 TEST(NodeTest, StateMachineAheadOfTheWalAfterASnapshotInstall) {
