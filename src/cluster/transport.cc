@@ -1,8 +1,8 @@
 #include "cluster/transport.h"
 
-#include <charconv>
 #include <exception>
 
+#include "base/host_port.h"
 #include "base/log.h"
 #include "cluster/transport_impl.h"
 
@@ -19,28 +19,14 @@ constexpr auto kWatchdogPeriod = std::chrono::milliseconds(100);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 Result<tcp::endpoint> ResolveListen(asio::io_context& ioc, const std::string& address) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    return Err(InvalidArgument("cluster address " + address + ": missing port"));
-  }
-  std::string host = address.substr(0, colon);
-  std::string port_text = address.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-    return Err(InvalidArgument("cluster address " + address + ": invalid port"));
-  }
-  if (host.empty()) host = "0.0.0.0";
+  COFFER_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(address, "cluster address"));
   boost::system::error_code err;
-  auto ip = asio::ip::make_address(host, err);
-  if (!err) return tcp::endpoint(ip, static_cast<uint16_t>(port));
+  auto ip = asio::ip::make_address(hp.host, err);
+  if (!err) return tcp::endpoint(ip, hp.port);
   tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(host, port_text, err);
+  auto results = resolver.resolve(hp.host, hp.port_text, err);
   if (err || results.empty()) {
-    return Err(InvalidArgument("cluster address " + address + ": cannot resolve " + host));
+    return Err(InvalidArgument("cluster address " + address + ": cannot resolve " + hp.host));
   }
   return results.begin()->endpoint();
 }

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <exception>
 #include <mutex>
 #include <thread>
 
+#include "base/host_port.h"
 #include "base/log.h"
 #include "base/worker_pool.h"
 #include "crypto/random.h"
@@ -58,28 +58,14 @@ Result<std::shared_ptr<asio::ssl::context>> NewTlsContext(const ListenerOptions&
 
 // "host:port", "[v6]:port" or ":port" (all IPv4 interfaces) → an endpoint.
 Result<tcp::endpoint> ResolveAddress(asio::io_context& ioc, const std::string& address) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    return Err(InvalidArgument("listener address " + address + ": missing port"));
-  }
-  std::string host = address.substr(0, colon);
-  std::string port_text = address.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-    return Err(InvalidArgument("listener address " + address + ": invalid port"));
-  }
-  if (host.empty()) host = "0.0.0.0";
+  COFFER_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(address, "listener address"));
   boost::system::error_code err;
-  auto ip = asio::ip::make_address(host, err);
-  if (!err) return tcp::endpoint(ip, static_cast<uint16_t>(port));
+  auto ip = asio::ip::make_address(hp.host, err);
+  if (!err) return tcp::endpoint(ip, hp.port);
   tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(host, port_text, err);
+  auto results = resolver.resolve(hp.host, hp.port_text, err);
   if (err || results.empty()) {
-    return Err(InvalidArgument("listener address " + address + ": cannot resolve " + host));
+    return Err(InvalidArgument("listener address " + address + ": cannot resolve " + hp.host));
   }
   return results.begin()->endpoint();
 }
