@@ -1,8 +1,16 @@
 """Fixtures for end-to-end tests: they start the real `coffer` binary on free loopback
-ports and drive it over HTTP with real clients (hvac, requests, the coffer CLI)."""
+ports and drive it over HTTP with real clients (hvac, requests, the coffer CLI).
 
+Against a sanitized binary (cmake -DCOFFER_SANITIZE=ON; scripts/test --sanitize) a test
+fails at teardown if, meanwhile, any coffer process (server or CLI) wrote an ASan, UBSan or
+LeakSanitizer report to the report directory (log_path below), or a server it started
+wrote one to its log (a report from a running server's thread has been seen to go to
+stderr despite log_path), or died of SIGABRT (scripts/test sets abort_on_error=1)."""
+
+import glob
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +25,33 @@ COFFER_BIN = os.environ.get(
     os.path.join(os.path.dirname(__file__), "..", "..", "build", "src", "coffer"))
 
 
+def _links_sanitizer_runtime(path):
+    """True if the ELF file at `path` needs GCC's ASan runtime (libasan.so.N)."""
+    try:
+        r = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "libasan.so" in r.stdout
+
+
+# scripts/test --sanitize sets COFFER_SANITIZED=1; the readelf check covers a sanitized
+# binary named by COFFER_BIN alone.
+SANITIZED = os.environ.get("COFFER_SANITIZED") == "1" or _links_sanitizer_runtime(COFFER_BIN)
+
+# Every process started from here inherits these, so sanitizer reports land in files
+# named <dir>/report.<pid> even from a process whose stderr the test captured.
+SANITIZER_LOG_DIR = tempfile.mkdtemp(prefix="coffer-sanitizer-")
+for _var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+    _opts = os.environ.get(_var, "")
+    if "log_path=" not in _opts:
+        os.environ[_var] = ":".join(
+            o for o in (_opts, "log_path=" + os.path.join(SANITIZER_LOG_DIR, "report")) if o)
+
+# The text a sanitizer report starts with, for logs that caught one on stderr.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "ERROR: UndefinedBehaviorSanitizer")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -25,6 +60,8 @@ def free_port():
 
 class CofferServer:
     """One `coffer server` process. `addr` is its first listener's URL."""
+
+    started = []  # every server started during the current test (sanitizer_check)
 
     def __init__(self, args, addr, workdir, ca_cert=None, env=None):
         self.args = args
@@ -45,6 +82,7 @@ class CofferServer:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([COFFER_BIN, "server"] + self.args, stdout=self.log,
                                      stderr=subprocess.STDOUT, env=self.env)
+        CofferServer.started.append(self)
         if wait:
             self.wait_listening()
         return self
@@ -100,10 +138,53 @@ class CofferServer:
         return r
 
 
+def _sanitizer_failures(servers):
+    """What the sanitizers reported during a test, as text; "" when nothing."""
+    found = []
+    for path in sorted(glob.glob(os.path.join(SANITIZER_LOG_DIR, "report*"))):
+        with open(path, "rb") as f:
+            found.append("%s:\n%s" % (path, f.read().decode("utf-8", "replace")))
+        os.remove(path)
+    for srv in servers:
+        out = srv.output()
+        if any(m in out for m in SANITIZER_MARKERS):
+            found.append("server log %s:\n%s" % (srv.log_path, out[-20000:]))
+        elif srv.proc.returncode == -signal.SIGABRT:
+            found.append("server %s died of SIGABRT:\n%s" % (srv.args, out[-20000:]))
+    return "\n".join(found)
+
+
+def _check_sanitizers():
+    """Stops the servers the current test started (LeakSanitizer runs at exit) and fails
+    the test if any coffer process reported a sanitizer error meanwhile."""
+    servers, CofferServer.started = CofferServer.started, []
+    for srv in servers:
+        srv.stop()
+    failures = _sanitizer_failures(servers)
+    if failures:
+        pytest.fail("sanitizer report:\n" + failures, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def sanitizer_check():
+    """Catches reports of coffer processes in tests without a workdir (CLI runs); the
+    servers are checked by workdir's teardown, while their logs still exist."""
+    CofferServer.started = []
+    yield
+    _check_sanitizers()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(SANITIZER_LOG_DIR, ignore_errors=True)
+
+
 @pytest.fixture
 def workdir():
     with tempfile.TemporaryDirectory(prefix="coffer-e2e-") as d:
         yield d
+        # After the fixtures built on workdir (dev_server, production, cluster) stopped
+        # their servers, before the servers' logs in d are removed.
+        _check_sanitizers()
 
 
 @pytest.fixture
