@@ -382,7 +382,11 @@ Status Wal::ApplySnapshotRecord(uint8_t kind, SnapshotMeta meta, bool first_reco
       }
       return Status::Ok();
     case kSnapCompact:
-      if (meta.index < snapshot_.index || meta.index > LastIndex()) {
+      // Past the entries held only at the start of a replay whose earlier segments were
+      // deleted: a compaction record that opened a new segment made the old one (every
+      // entry up to it) obsolete, so nothing before the new point is needed.
+      if (meta.index < snapshot_.index ||
+          (meta.index > LastIndex() && !(hole_allowed_ && entries_.empty()))) {
         return Corruption("wal: compaction to " + std::to_string(meta.index) + " outside [" +
                           std::to_string(snapshot_.index) + ", " + std::to_string(LastIndex()) +
                           "]");

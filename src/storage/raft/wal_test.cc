@@ -353,6 +353,34 @@ TEST(WalCompactionTest, CompactDropsEntriesAndSegments) {
   EXPECT_EQ(wal->Term(98), 4u);
 }
 
+TEST(WalCompactionTest, CompactionRecordOpeningANewSegmentReplays) {
+  // Compacting the whole log when the compaction record does not fit the segment: the
+  // new segment starts at the old compaction point, holds only the new compaction record,
+  // and the old segment (every entry at or before the new point) is deleted. Replay must
+  // accept the compaction past the entries it holds (found by scripts/faults --crash-loop:
+  // a node could not restart, "compaction to 41663 outside [41662, 41662]").
+  for (uint64_t k = 1; k <= 24; ++k) {
+    TempDir tmp;
+    WalOptions options{.segment_bytes = 512};
+    {
+      auto wal = OpenOrDie(tmp.path(), options);
+      ASSERT_TRUE(wal->Compact(0).ok());
+      for (uint64_t i = 1; i <= k; ++i) ASSERT_TRUE(wal->Append(MakeEntries(i, i + 1, 1)).ok());
+      ASSERT_TRUE(wal->Compact(k).ok());
+      ASSERT_TRUE(wal->Sync().ok());
+    }
+    auto wal = Wal::Open(tmp.path(), options);
+    ASSERT_TRUE(wal.has_value()) << "k=" << k << ": " << wal.error().ToString();
+    EXPECT_EQ((*wal)->Snapshot().index, k);
+    EXPECT_EQ((*wal)->LastIndex(), k);
+    ASSERT_TRUE((*wal)->Append(MakeEntries(k + 1, k + 3, 2)).ok());
+    ASSERT_TRUE((*wal)->Sync().ok());
+    wal = Wal::Open(tmp.path(), options);
+    ASSERT_TRUE(wal.has_value()) << "k=" << k << ": " << wal.error().ToString();
+    EXPECT_EQ((*wal)->LastIndex(), k + 2);
+  }
+}
+
 TEST(WalCompactionTest, TornCompactionRecordKeepsTheWholeLog) {
   TempDir tmp;
   WalOptions options{.segment_bytes = 1 << 20};  // one segment
