@@ -259,11 +259,16 @@ def test_token_use_limit(dev, app_token):
     assert v1(dev, "GET", "auth/token/lookup-self", token=tok).status_code == 403
 
 
-def test_children_die_with_their_parent(dev, app_token):
+@pytest.fixture(scope="module")
+def minter_policy(dev, app_token):
+    """The policy "minter": may create tokens and read secret/data/app/*."""
     r = v1(dev, "PUT", "sys/policies/acl/minter", token="root",
            json={"policy": 'path "auth/token/create" { capabilities = ["update"] }\n'
                            'path "secret/data/app/*" { capabilities = ["read"] }'})
-    assert r.status_code == 204
+    assert r.status_code == 204, r.text
+
+
+def test_children_die_with_their_parent(dev, minter_policy):
     parent = make_token(dev, policies=["minter"])["client_token"]
     child = make_token(dev, token=parent, policies=["minter"])["client_token"]
     grandchild = make_token(dev, token=child, policies=["minter"])["client_token"]
@@ -277,11 +282,7 @@ def test_children_die_with_their_parent(dev, app_token):
     assert r.status_code == 403
 
 
-def test_no_privilege_escalation_through_child_tokens(dev, app_token):
-    r = v1(dev, "PUT", "sys/policies/acl/minter", token="root",
-           json={"policy": 'path "auth/token/create" { capabilities = ["update"] }\n'
-                           'path "secret/data/app/*" { capabilities = ["read"] }'})
-    assert r.status_code == 204
+def test_no_privilege_escalation_through_child_tokens(dev, minter_policy):
     minter = make_token(dev, policies=["minter"])["client_token"]
     for body in ({"policies": ["root"]}, {"policies": ["app-read"]},
                  {"policies": ["minter", "admin"]}, {"no_parent": True}):
@@ -295,11 +296,7 @@ def test_no_privilege_escalation_through_child_tokens(dev, app_token):
     assert child["policies"] == ["default", "minter"] and child["orphan"] is False
 
 
-def test_batch_tokens_cannot_mint_renew_or_be_revoked(dev, app_token):
-    r = v1(dev, "PUT", "sys/policies/acl/minter", token="root",
-           json={"policy": 'path "auth/token/create" { capabilities = ["update"] }\n'
-                           'path "secret/data/app/*" { capabilities = ["read"] }'})
-    assert r.status_code == 204
+def test_batch_tokens_cannot_mint_renew_or_be_revoked(dev, minter_policy):
     batch = make_token(dev, policies=["minter"], type="batch", ttl="1h")
     tok = batch["client_token"]
     assert batch["token_type"] == "batch" and tok.startswith("hvb.") and not batch["accessor"]
