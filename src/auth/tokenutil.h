@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/cidr.h"
 #include "base/json.h"
 #include "base/status.h"
 #include "core/logical.h"
@@ -84,12 +85,8 @@ std::vector<std::string> SanitizePolicies(const std::vector<std::string>& polici
 // Vault's policyutil.EquivalentPolicies: the same set once "default" is ignored.
 bool EquivalentPolicies(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
-// Checks each entry is an IP address or CIDR block (IPv4 or IPv6); InvalidArgument naming
-// the first bad one.
-Status ValidateCidrs(const std::vector<std::string>& cidrs);
-
-// Whether `remote_addr` ("ip", "ip:port" or "[ipv6]:port") falls in any of `cidrs`. True
-// when `cidrs` is empty; false when the address cannot be parsed.
-bool RemoteAddrAllowed(std::string_view remote_addr, const std::vector<std::string>& cidrs);
+// IP/CIDR validation and matching live in base/cidr.h (Core checks token_bound_cidrs too).
+using ::coffer::RemoteAddrAllowed;
+using ::coffer::ValidateCidrs;
 
 }  // namespace coffer::auth

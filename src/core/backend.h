@@ -76,6 +76,10 @@ class Backend {
   virtual Status Initialize() { return Status::Ok(); }
   virtual void Cleanup() {}
 
+  // Whether Core registers a lease for a Secret this backend returns (Vault: all but
+  // the plain K/V passthrough, which only returns a TTL hint).
+  virtual bool GeneratesLeases() const { return true; }
+
   // Lease hooks for secrets and logins this backend issued (Secret.internal_data /
   // Auth.internal_data come back in req.data["internal"]).
   virtual Result<Response> RenewLease(Request& req) {

@@ -306,10 +306,11 @@ Status CoreImpl::PostUnseal() {
   COFFER_RETURN_IF_ERROR(LoadMountTable("mounts", true));
   COFFER_RETURN_IF_ERROR(LoadMountTable("auth", true));
   InstallRevokeHook();
-  return Status::Ok();
+  return SetupLeases();
 }
 
 void CoreImpl::PreSeal() {
+  TeardownLeases();
   auto routes = routes_.load();
   for (const auto& m : routes->mounts) m->backend->Cleanup();
   routes_.store(std::make_shared<const RouteTable>());
@@ -319,6 +320,7 @@ void CoreImpl::PreSeal() {
     auth_entries_.clear();
   }
   tokens_.reset();
+  ReleaseLeases();
   policies_.reset();
   token_view_.reset();
   policy_view_.reset();
@@ -336,7 +338,7 @@ Status CoreImpl::Seal() {
   return Status::Ok();
 }
 
-Result<InitResult> CoreImpl::SetupDevMode(const std::string& root_token_id) {
+Result<InitResult> CoreImpl::SetupDevMode(const std::string& root_token_id, int kv_version) {
   InitParams p;
   p.secret_shares = 1;
   p.secret_threshold = 1;
@@ -350,13 +352,13 @@ Result<InitResult> CoreImpl::SetupDevMode(const std::string& root_token_id) {
     COFFER_ASSIGN_OR_RETURN(TokenEntry root, tokens_->CreateRootToken(root_token_id));
     init.root_token = root.id;
   }
-  // Dev servers mount secret/ as KV version 2, as Vault's do.
+  // Dev servers mount secret/ as KV version 2 (1 with -dev-leased-kv), as Vault's do.
   MountEntry kv;
   kv.table = "mounts";
   kv.path = "secret/";
   kv.type = "kv";
   kv.description = "key/value secret storage";
-  kv.options["version"] = "2";
+  kv.options["version"] = std::to_string(kv_version);
   COFFER_RETURN_IF_ERROR(EnableMount(std::move(kv)));
   return init;
 }

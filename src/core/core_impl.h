@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "core/barrier.h"
 #include "core/core.h"
+#include "core/expiration.h"
 #include "core/ha.h"
 #include "core/mount_table.h"
 #include "core/registry.h"
@@ -59,6 +60,8 @@ struct CoreOptions {
   storage::raft::RaftBackend* raft = nullptr;  // not owned
   ClusterNetwork* network = nullptr;           // required with raft; not owned
   std::string node_id;                         // the Raft node name (storage "raft" node_id)
+  // How often the expiration manager looks for due leases.
+  std::chrono::milliseconds expiration_tick{1000};
 };
 
 class CoreImpl final : public Core {
@@ -88,8 +91,8 @@ class CoreImpl final : public Core {
   std::chrono::system_clock::time_point Now() override { return clock_.Now(); }
 
   // Dev mode: initialise with one share, unseal, optionally with a chosen root token,
-  // and mount secret/ as KV v2.
-  Result<InitResult> SetupDevMode(const std::string& root_token_id);
+  // and mount secret/ as KV (version `kv_version`).
+  Result<InitResult> SetupDevMode(const std::string& root_token_id, int kv_version = 2);
   Status Seal();
 
   // --- used by the sys/ and auth/token/ backends (hold no locks across calls) ---
@@ -132,6 +135,27 @@ class CoreImpl final : public Core {
   // keyring this cluster's root key cannot open is refused.
   Status RaftRestore(const storage::raft::SnapshotSource& source, bool force);
 
+  // --- leases (core_leases.cc), used by sys/leases/* ---
+  ExpirationManager& Leases() { return *expiration_; }
+  // Renews a secret lease through its backend: the new TTL is the increment (else the
+  // backend's TTL, else the mount default), capped at issue time + the mount's max TTL
+  // (and the backend's max TTL).
+  Result<Response> RenewLease(const std::string& lease_id, std::chrono::seconds increment);
+  // Revokes the secret leases and tokens under `prefix` (sys/leases/revoke-prefix; with
+  // `force`, revoke-force). A disabled mount's leases are revoked this way first.
+  Status RevokeLeasePrefix(const std::string& prefix, bool force);
+  // sys/leases/tidy.
+  Status TidyLeases();
+
+  // --- response wrapping (core_wrapping.cc), used by sys/wrapping/* ---
+  // The wrapped response of `token` (the wrapping token in the body, or req's own token
+  // when empty): single use, the token is revoked. The stored HTTP body, verbatim.
+  Result<Response> Unwrap(Request& req, const std::string& token);
+  // creation_ttl, creation_time, creation_path of a wrapping token (uses no use).
+  Result<Json> WrapLookup(const std::string& token);
+  // Unwraps `token` and answers with its response to be wrapped again (same TTL).
+  Result<Response> Rewrap(Request& req, const std::string& token);
+
   // The ACL for a token (root → everything).
   Result<std::shared_ptr<const Acl>> AclFor(const TokenInfo& token);
   // Capabilities of `token_entry` on `path`, as sys/capabilities reports them.
@@ -159,6 +183,19 @@ class CoreImpl final : public Core {
   void Publish();
   Result<Response> HandleLocked(Request& req);
   Result<TokenInfo> CheckToken(Request& req);
+  Result<Response> RouteAndFinish(Request& req, Mount& mount, const std::string& rel);
+  // Registers a lease for resp.secret (core_leases.cc).
+  Status RegisterLease(const Request& req, const Mount& mount, Response& resp);
+  // Replaces resp with a wrapping token's wrap_info (core_wrapping.cc).
+  Status WrapResponse(const Request& req, Response& resp);
+  struct Wrapped;
+  Result<Wrapped> TakeWrapped(Request& req, const std::string& token);
+  class Revoker;
+  // The expiration manager: built and started at the end of PostUnseal (after the mounts
+  // it revokes through), stopped first in PreSeal, released last.
+  Status SetupLeases();
+  void TeardownLeases();
+  void ReleaseLeases();
 
   // HA (core_ha.cc).
   // A node that asked to join: what the leader's challenge carried, until it is unsealed.
@@ -209,6 +246,9 @@ class CoreImpl final : public Core {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<StorageView> token_view_;
   std::unique_ptr<StorageView> policy_view_;
+  std::unique_ptr<StorageView> expire_view_;
+  std::unique_ptr<LeaseRevoker> revoker_;
+  std::unique_ptr<ExpirationManager> expiration_;
   std::chrono::system_clock::time_point active_time_{};
   std::string cluster_id_;
 

@@ -208,6 +208,9 @@ Status CoreImpl::DisableMount(const std::string& table, const std::string& path_
   if (mount->entry.type == "system" || mount->entry.type == "cubbyhole" ||
       mount->entry.type == "token")
     return InvalidArgument("cannot unmount \"" + path + "\"");
+  // As Vault: the mount's leases (and, for an auth method, its tokens) are revoked
+  // first; a lease its backend refuses to revoke keeps the mount.
+  if (expiration_) COFFER_RETURN_IF_ERROR(expiration_->RevokePrefix(path, false));
   {
     std::lock_guard<std::mutex> ml(mounts_mu_);
     auto& v = table == "auth" ? auth_entries_ : mount_entries_;

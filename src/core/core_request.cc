@@ -1,6 +1,7 @@
 // CoreImpl request handling: route → token → ACL → backend → token issue for logins.
 #include <algorithm>
 
+#include "base/cidr.h"
 #include "base/log.h"
 #include "core/core_impl.h"
 #include "core/policy/acl.h"
@@ -105,7 +106,13 @@ Status CoreImpl::Authorize(Request& req, Operation op, const std::string& path) 
 
 void CoreImpl::InstallRevokeHook() {
   tokens_->SetRevokeHook([this](const TokenEntry& e) {
-    if (!options_.cubbyhole_destroyer || e.id_hash.empty()) return;
+    if (e.id_hash.empty()) return;
+    if (expiration_) {
+      Status st = expiration_->RevokeByToken(e.id_hash);
+      if (!st.ok())
+        log::Warn("token", "failed to revoke a token's leases", {{"error", st.message()}});
+    }
+    if (!options_.cubbyhole_destroyer) return;
     auto mount = routes_.load()->ByPath("cubbyhole/");
     if (!mount) return;
     Status st = options_.cubbyhole_destroyer(*mount->view, e.id_hash);
@@ -148,9 +155,19 @@ Result<TokenInfo> CoreImpl::CheckToken(Request& req) {
   if (req.client_token.empty()) return Err(PermissionDenied());
   COFFER_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
   if (!entry) return Err(PermissionDenied("permission denied"));
+  // token_bound_cidrs (from the auth method's role/user): only usable from those addresses.
+  if (entry->internal_data.is_object() && entry->internal_data.contains("token_bound_cidrs") &&
+      entry->internal_data["token_bound_cidrs"].is_array()) {
+    std::vector<std::string> cidrs;
+    for (const auto& c : entry->internal_data["token_bound_cidrs"])
+      if (c.is_string()) cidrs.push_back(c.get<std::string>());
+    if (!RemoteAddrAllowed(req.remote_addr, cidrs)) return Err(PermissionDenied());
+  }
   COFFER_ASSIGN_OR_RETURN(bool usable, tokens_->UseToken(*entry));
   if (!usable) return Err(PermissionDenied());
-  return InfoFromEntry(*entry);
+  TokenInfo info = InfoFromEntry(*entry);
+  info.last_use = entry->num_uses < 0;
+  return info;
 }
 
 Result<Response> CoreImpl::HandleLocked(Request& req) {
@@ -178,6 +195,17 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
   req.unauthenticated = unauth;
 
   std::string full_path = req.path;
+  // A token on its last use is revoked when the request is done, whatever its outcome.
+  struct RevokeAfterUse {
+    CoreImpl* core;
+    Request* req;
+    ~RevokeAfterUse() {
+      if (!req->token || !req->token->last_use) return;
+      Status st = core->tokens_->RevokeUsedUp(req->token->cubbyhole_id);
+      if (!st.ok())
+        log::Warn("token", "failed to revoke a used-up token", {{"error", st.message()}});
+    }
+  } revoke_after_use{this, &req};
   if (!unauth) {
     COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req));
     req.token = token;
@@ -197,18 +225,26 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
     auto entry = tokens_->Lookup(req.client_token);
     if (entry && *entry) req.token = InfoFromEntry(**entry);
   }
-  if (req.wrap_ttl.count() > 0)
-    return Err(InvalidArgument("response wrapping is not supported yet"));
+  return RouteAndFinish(req, *mount, rel);
+}
 
+Result<Response> CoreImpl::RouteAndFinish(Request& req, Mount& mount, const std::string& rel) {
+  const std::string full_path = req.path;
   req.path = rel;
-  auto resp = mount->backend->HandleRequest(req);
+  auto resp = mount.backend->HandleRequest(req);
   req.path = full_path;
   if (!resp) return resp;
-  if (mount->entry.type == "system") resp->data_at_top_level = LegacySysPath(rel);
-  if (resp->auth && mount->entry.table == "auth" && mount->entry.type != "token") {
+  if (mount.entry.type == "system") resp->data_at_top_level = LegacySysPath(rel);
+  // Secrets with a lifetime become leases (renewals of a lease are not new leases).
+  if (resp->secret && mount.backend->GeneratesLeases() && full_path.rfind("sys/", 0) != 0)
+    COFFER_RETURN_IF_ERROR(RegisterLease(req, mount, *resp));
+  if (resp->auth && mount.entry.table == "auth" && mount.entry.type != "token") {
     COFFER_RETURN_IF_ERROR(
-        IssueToken(*resp->auth, req, nullptr, mount->entry.accessor, mount->entry.config));
+        IssueToken(*resp->auth, req, nullptr, mount.entry.accessor, mount.entry.config));
   }
+  bool empty = resp->data.is_null() && !resp->auth && !resp->secret && resp->http_status == 0;
+  if (req.wrap_ttl.count() > 0 && !resp->wrap_info && !empty)
+    COFFER_RETURN_IF_ERROR(WrapResponse(req, *resp));
   return resp;
 }
 

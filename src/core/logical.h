@@ -80,6 +80,9 @@ struct TokenInfo {
   // Stable per-token identifier for its cubbyhole (the token's storage hash); survives
   // revocation by accessor, when the plaintext token is unknown.
   std::string cubbyhole_id;
+  // This request used the token's last use (num_uses): Core revokes it once the request
+  // is done (a concurrent request with it is already refused).
+  bool last_use = false;
 };
 
 struct Request {
@@ -130,5 +133,18 @@ struct Response {
   // Vault returns {"keys": [...]} for list operations.
   static Response ListResponse(std::vector<std::string> keys);
 };
+
+// Vault's response envelope: request_id, lease_id, renewable, lease_duration, data,
+// wrap_info, warnings, auth, mount_type. When resp.wrap_info is set only wrap_info is
+// filled in (everything else empty or null), as Vault returns wrapped responses. With
+// resp.data_at_top_level (sys/ responses) the data's keys are also copied to the top
+// level, except where they would replace an envelope field. http/ renders it; Core
+// stores it in a wrapping token's cubbyhole.
+Json RenderEnvelope(const Request& req, const Response& resp);
+
+// The storage folder of a token's cubbyhole inside the cubbyhole mount's view, for
+// `owner` = the token's cubbyhole_id: hex(SHA-256(owner)) + "/". The cubbyhole engine
+// keeps its entries there; Core writes wrapped responses there.
+std::string CubbyholeFolder(const std::string& owner);
 
 }  // namespace coffer::core

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/expiration.h"
 #include "crypto/aes_gcm.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
@@ -138,8 +139,51 @@ Result<TokenEntry> TokenStore::Create(const TokenCreateParams& params, const Tok
       storage::Op::Put(AccessorKey(SaltedHash(e.accessor)), Json{{"id_hash", e.id_hash}}.dump()));
   if (!e.parent_hash.empty())
     ops.push_back(storage::Op::Put(ParentKey(e.parent_hash, e.id_hash), ""));
-  COFFER_RETURN_IF_ERROR(view_.Batch(ops));
+  COFFER_RETURN_IF_ERROR(
+      CommitWithLease(ops, [&](std::vector<storage::Op>* root_ops, LeaseIndexDelta* delta) {
+        if (e.expire_time == 0) return Status::Ok();
+        LeaseEntry lease;
+        lease.lease_id = LeaseIdOf(e);
+        lease.path = e.path;
+        lease.mount_accessor = e.mount_accessor;
+        lease.token_hash = e.id_hash;
+        lease.is_token = true;
+        lease.renewable = e.renewable;
+        lease.ttl = e.ttl.count();
+        lease.issue_time = e.creation_time;
+        lease.expire_time = e.expire_time;
+        leases_->TokenCreateOps(lease, root_ops, delta);
+        return Status::Ok();
+      }));
   return e;
+}
+
+std::string TokenStore::LeaseIdOf(const TokenEntry& entry) {
+  std::string path = entry.path;
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return path + "/" + entry.id_hash;
+}
+
+Status TokenStore::CommitWithLease(
+    const std::vector<storage::Op>& ops,
+    const std::function<Status(std::vector<storage::Op>*, LeaseIndexDelta*)>& with) {
+  if (leases_ == nullptr || root_ == nullptr) return view_.Batch(ops);
+  std::vector<storage::Op> root_ops;
+  root_ops.reserve(ops.size() + 4);
+  for (const auto& op : ops) {
+    storage::Op r = op;
+    r.key = view_prefix_ + op.key;
+    root_ops.push_back(std::move(r));
+  }
+  LeaseIndexDelta delta;
+  Status st = with(&root_ops, &delta);
+  if (!st.ok()) {
+    leases_->Committed(delta, false);
+    return st;
+  }
+  st = root_->Batch(root_ops);
+  leases_->Committed(delta, st.ok());
+  return st;
 }
 
 Result<std::string> TokenStore::NewBatchToken(const TokenEntry& entry) {
@@ -179,6 +223,7 @@ Result<std::optional<TokenEntry>> TokenStore::LoadByHash(const std::string& hash
     COFFER_RETURN_IF_ERROR(RevokeOne(e, /*orphan_children=*/false));
     return std::optional<TokenEntry>();
   }
+  if (e.num_uses < 0) return std::optional<TokenEntry>();  // revocation pending
   return std::optional<TokenEntry>(std::move(e));
 }
 
@@ -225,12 +270,10 @@ Result<bool> TokenStore::UseToken(TokenEntry& entry) {
   std::lock_guard<std::mutex> lock(use_mu_);
   COFFER_ASSIGN_OR_RETURN(auto fresh, LoadByHash(entry.id_hash));
   if (!fresh || fresh->num_uses <= 0) return false;
-  if (fresh->num_uses == 1) {
-    entry.num_uses = -1;  // this was the last use
-    COFFER_RETURN_IF_ERROR(RevokeOne(*fresh, /*orphan_children=*/false));
-    return true;
-  }
-  fresh->num_uses -= 1;
+  // The last use marks the token revocation-pending (-1); the caller revokes it after
+  // its request, so the request can still read what the token owns (a wrapping token's
+  // cubbyhole) while any other request with it is refused.
+  fresh->num_uses = fresh->num_uses == 1 ? -1 : fresh->num_uses - 1;
   entry.num_uses = fresh->num_uses;
   COFFER_RETURN_IF_ERROR(view_.Put(IdKey(fresh->id_hash), fresh->ToJson().dump()));
   return true;
@@ -263,12 +306,23 @@ Status TokenStore::RevokeOne(const TokenEntry& entry, bool orphan_children) {
                                   storage::Op::Delete(AccessorKey(SaltedHash(entry.accessor)))};
   if (!entry.parent_hash.empty())
     ops.push_back(storage::Op::Delete(ParentKey(entry.parent_hash, entry.id_hash)));
-  return view_.Batch(ops);
+  return CommitWithLease(ops, [&](std::vector<storage::Op>* root_ops, LeaseIndexDelta* delta) {
+    if (entry.expire_time == 0) return Status::Ok();
+    return leases_->TokenRevokeOps(LeaseIdOf(entry), root_ops, delta);
+  });
 }
 
 Status TokenStore::RevokeTree(const TokenEntry& entry) {
   if (entry.type == TokenType::kBatch) return InvalidArgument("batch tokens cannot be revoked");
   return RevokeOne(entry, /*orphan_children=*/false);
+}
+
+Status TokenStore::RevokeUsedUp(const std::string& hash) {
+  COFFER_ASSIGN_OR_RETURN(auto raw, view_.Get(IdKey(hash)));
+  if (!raw) return Status::Ok();
+  COFFER_ASSIGN_OR_RETURN(Json j, ParseJson(*raw));
+  COFFER_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromJson(j));
+  return RevokeOne(e, /*orphan_children=*/false);
 }
 
 Status TokenStore::RevokeOrphan(const TokenEntry& entry) {
@@ -297,7 +351,11 @@ Result<TokenEntry> TokenStore::Renew(TokenEntry entry, std::chrono::seconds incr
   entry.expire_time = expire;
   entry.last_renewal_time = now;
   std::string id = entry.id;
-  COFFER_RETURN_IF_ERROR(view_.Put(IdKey(entry.id_hash), entry.ToJson().dump()));
+  std::vector<storage::Op> ops = {storage::Op::Put(IdKey(entry.id_hash), entry.ToJson().dump())};
+  COFFER_RETURN_IF_ERROR(
+      CommitWithLease(ops, [&](std::vector<storage::Op>* root_ops, LeaseIndexDelta* delta) {
+        return leases_->TokenRenewOps(LeaseIdOf(entry), expire, now, root_ops, delta);
+      }));
   entry.id = id;
   return entry;
 }

@@ -30,6 +30,9 @@ class Random;
 
 namespace coffer::core {
 
+class ExpirationManager;
+struct LeaseIndexDelta;
+
 struct TokenEntry {
   std::string id;       // plaintext; only set on creation and after a lookup by id
   std::string id_hash;  // storage key
@@ -99,12 +102,20 @@ class TokenStore {
   // Looks up a live token; expired or unknown → std::nullopt. Does not use a num_uses.
   Result<std::optional<TokenEntry>> Lookup(const std::string& token);
   Result<std::optional<TokenEntry>> LookupByAccessor(const std::string& accessor);
-  // Consumes one use of a limited-use token; revokes it on its last use. Returns false
-  // if the token had no uses left.
+  // By storage hash (TokenEntry::id_hash); the entry has no plaintext id.
+  Result<std::optional<TokenEntry>> LookupByHash(const std::string& hash) {
+    return LoadByHash(hash);
+  }
+  // Consumes one use of a limited-use token. On its last use the entry is marked
+  // revocation-pending (num_uses -1: every later lookup fails) and `entry.num_uses` is
+  // set to -1 so the caller revokes it when its request is done. Returns false if the
+  // token had no uses left.
   Result<bool> UseToken(TokenEntry& entry);
 
   // Revokes the token and all of its descendants.
   Status RevokeTree(const TokenEntry& entry);
+  // Revokes a token whose last use UseToken took (by storage hash), with its tree.
+  Status RevokeUsedUp(const std::string& hash);
   // Revokes only the token; its children become orphans.
   Status RevokeOrphan(const TokenEntry& entry);
 
@@ -121,6 +132,17 @@ class TokenStore {
   // Hash of a token id or accessor with the store's salt (hex). Stable per cluster.
   std::string SaltedHash(std::string_view value) const;
 
+  // Keeps a lease (core/expiration.h) for every service token with a TTL, written in the
+  // token's own batches on `root` — the barrier, on which this store's view has the
+  // prefix `view_prefix`. Call before the store is used; `leases` outlives the store's use.
+  void SetLeases(ExpirationManager* leases, storage::Backend* root, std::string view_prefix) {
+    leases_ = leases;
+    root_ = root;
+    view_prefix_ = std::move(view_prefix);
+  }
+  // The lease id of a token: its creation path + "/" + its storage hash (as Vault's).
+  static std::string LeaseIdOf(const TokenEntry& entry);
+
   // Hook run for every revoked token (cubbyhole destruction, lease revocation).
   void SetRevokeHook(std::function<void(const TokenEntry&)> hook) {
     revoke_hook_ = std::move(hook);
@@ -131,6 +153,11 @@ class TokenStore {
   Status RevokeOne(const TokenEntry& entry, bool orphan_children);
   Result<std::string> NewBatchToken(const TokenEntry& entry);
   Result<std::optional<TokenEntry>> OpenBatchToken(const std::string& token);
+  // Commits `ops` (keys of this store's view) plus the lease ops `with` adds (keys on the
+  // barrier) in one batch.
+  Status CommitWithLease(
+      const std::vector<storage::Op>& ops,
+      const std::function<Status(std::vector<storage::Op>*, LeaseIndexDelta*)>& with);
 
   storage::Backend& view_;
   SecretBytes salt_key_;
@@ -138,6 +165,9 @@ class TokenStore {
   crypto::Random& random_;
   const Clock& clock_;
   std::function<void(const TokenEntry&)> revoke_hook_;
+  ExpirationManager* leases_ = nullptr;
+  storage::Backend* root_ = nullptr;
+  std::string view_prefix_;
   std::mutex use_mu_;
 };
 

@@ -15,6 +15,7 @@ std::string ServerUsage() {
   -dev-root-token-id=<id>    Initial root token in dev mode.
   -dev-listen-address=<addr> Address to bind in dev mode (default 127.0.0.1:8200).
   -dev-no-store-token        Do not write the dev root token to ~/.coffer-token.
+  -dev-leased-kv             Dev mode: K/V mounts (secret/ too) issue renewable leases.
   -log-level=<level>         trace, debug, info, warn, error (overrides the config).
   -log-format=<format>       standard or json.
 )";
@@ -58,6 +59,8 @@ Result<ServerFlags> ParseServerFlags(int argc, char** argv) {
       COFFER_ASSIGN_OR_RETURN(f.dev_listen_address, take());
     } else if (name == "dev-no-store-token") {
       COFFER_RETURN_IF_ERROR(boolean(&f.dev_no_store_token));
+    } else if (name == "dev-leased-kv") {
+      COFFER_RETURN_IF_ERROR(boolean(&f.dev_leased_kv));
     } else if (name == "log-level") {
       COFFER_ASSIGN_OR_RETURN(f.log_level, take());
     } else if (name == "log-format") {

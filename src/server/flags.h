@@ -17,6 +17,7 @@ struct ServerFlags {
   std::string log_level;  // overrides the config file
   std::string log_format;
   bool dev_no_store_token = false;
+  bool dev_leased_kv = false;  // every kv mount a leased K/V v1 (secret/ included)
   bool help = false;
 };
 

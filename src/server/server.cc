@@ -22,6 +22,7 @@
 #include "crypto/hash.h"
 #include "engines/builtins.h"
 #include "engines/cubbyhole/cubbyhole.h"
+#include "engines/kv/kv.h"
 #include "engines/sys/sys_backend.h"
 #include "http/server.h"
 #include "server/cluster_port.h"
@@ -240,6 +241,7 @@ int Main(int argc, char** argv) {
 
   core::Registry registry;
   core::CoreOptions copts = BaseCoreOptions(registry);
+  if (flags->dev_leased_kv) registry.RegisterSecretsEngine("kv", engines::kv::LeasedFactory);
   copts.physical = physical.get();
   copts.raft = raft;
   copts.network = cluster_port.get();
@@ -263,7 +265,7 @@ int Main(int argc, char** argv) {
   std::string dev_token;
   std::string dev_key;
   if (flags->dev) {
-    auto init = core.SetupDevMode(flags->dev_root_token_id);
+    auto init = core.SetupDevMode(flags->dev_root_token_id, flags->dev_leased_kv ? 1 : 2);
     if (!init) {
       std::cerr << "Error initializing dev mode: " << init.error().message() << "\n";
       return 1;

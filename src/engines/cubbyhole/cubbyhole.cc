@@ -2,7 +2,6 @@
 
 #include <functional>
 
-#include "crypto/hash.h"
 #include "framework/backend.h"
 #include "storage/backend.h"
 
@@ -124,10 +123,6 @@ Result<std::unique_ptr<core::Backend>> Factory(const core::BackendConfig&) {
   auto backend = std::make_unique<CubbyholeBackend>();
   COFFER_RETURN_IF_ERROR(backend->Initialize());
   return std::unique_ptr<core::Backend>(std::move(backend));
-}
-
-std::string CubbyholeFolder(const std::string& token) {
-  return crypto::HexEncode(crypto::Sha256(token)) + "/";
 }
 
 Status DestroyCubbyhole(storage::Backend& view, const std::string& token) {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/backend.h"
+#include "core/logical.h"
 
 namespace coffer::storage {
 class Backend;
@@ -24,8 +25,8 @@ namespace coffer::engines::cubbyhole {
 
 Result<std::unique_ptr<core::Backend>> Factory(const core::BackendConfig& config);
 
-// The folder of `token`'s cubbyhole in the mount's storage: "<hex sha256(token)>/".
-std::string CubbyholeFolder(const std::string& token);
+// The folder of a token's cubbyhole in the mount's storage is core::CubbyholeFolder.
+using core::CubbyholeFolder;
 
 // Deletes every entry of `token`'s cubbyhole from the cubbyhole mount's storage `view`.
 // Ok when the cubbyhole is empty.

@@ -14,4 +14,8 @@ namespace coffer::engines::kv {
 
 Result<std::unique_ptr<core::Backend>> Factory(const core::BackendConfig& config);
 
+// Vault's LeasedPassthroughBackendFactory (`-dev-leased-kv`): every "kv" mount is a
+// version 1 store whose reads are renewable leases.
+Result<std::unique_ptr<core::Backend>> LeasedFactory(const core::BackendConfig& config);
+
 }  // namespace coffer::engines::kv

@@ -30,7 +30,8 @@ std::chrono::seconds TtlHint(const Json& data, const core::SystemView* system) {
 
 }  // namespace
 
-PassthroughBackend::PassthroughBackend(const core::BackendConfig& config) : system_(config.system) {
+PassthroughBackend::PassthroughBackend(const core::BackendConfig& config, bool leased)
+    : system_(config.system), leased_(leased) {
   framework::Path p;
   p.pattern = framework::MatchAllRegex("path");
   p.fields = {{"path", framework::FieldSchema(framework::FieldType::kString)}};
@@ -63,7 +64,21 @@ Result<core::Response> PassthroughBackend::Read(core::Request& req, framework::F
   core::Response r = core::Response::WithData(*data);
   r.secret.emplace();
   r.secret->ttl = TtlHint(*data, system_);
-  r.secret->renewable = false;
+  r.secret->renewable = leased_;
+  return r;
+}
+
+Result<core::Response> PassthroughBackend::RenewLease(core::Request& req) {
+  if (!leased_) return Err(Unsupported("lease renewal is not supported by this backend"));
+  // The TTL hint of the secret as it is now (Vault's leased passthrough re-reads it).
+  const std::string key = req.path;
+  COFFER_ASSIGN_OR_RETURN(auto raw, req.storage->Get(key));
+  if (!raw) return Err(InvalidArgument("secret has been deleted"));
+  auto data = ParseJson(*raw);
+  core::Response r;
+  r.secret.emplace();
+  r.secret->ttl = data && data->is_object() ? TtlHint(*data, system_) : std::chrono::seconds(0);
+  r.secret->renewable = true;
   return r;
 }
 

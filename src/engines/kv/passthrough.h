@@ -8,6 +8,10 @@
 // it is not a lease, and Core must not register one (Vault special-cases non-leasing
 // passthrough backends the same way).
 //
+// With `leased` (Vault's LeasedPassthroughBackend, `coffer server -dev -dev-leased-kv`)
+// reads return a renewable Secret with that TTL and Core registers a lease for it;
+// renewing re-reads the secret's TTL hint; revoking deletes nothing.
+//
 // Thread-safety: stateless apart from the injected SystemView; safe for concurrent use
 // (each operation is one storage call).
 
@@ -18,7 +22,10 @@ namespace coffer::engines::kv {
 
 class PassthroughBackend final : public framework::Backend {
  public:
-  explicit PassthroughBackend(const core::BackendConfig& config);
+  PassthroughBackend(const core::BackendConfig& config, bool leased);
+
+  bool GeneratesLeases() const override { return leased_; }
+  Result<core::Response> RenewLease(core::Request& req) override;
 
  private:
   Result<core::Response> Read(core::Request& req, framework::FieldData& d);
@@ -28,6 +35,7 @@ class PassthroughBackend final : public framework::Backend {
   Result<bool> Exists(core::Request& req, framework::FieldData& d);
 
   const core::SystemView* system_;
+  const bool leased_;
 };
 
 }  // namespace coffer::engines::kv

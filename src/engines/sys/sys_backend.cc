@@ -69,6 +69,8 @@ SystemBackend::SystemBackend(core::CoreImpl& core) : core_(core) {
   AddPaths(InternalUiPaths());
   AddPaths(InfoPaths());
   AddPaths(RaftPaths());
+  AddPaths(LeasePaths());
+  AddPaths(WrappingPaths());
 }
 
 Result<std::unique_ptr<core::Backend>> NewSystemBackend(core::CoreImpl& core) {

@@ -84,6 +84,12 @@ class SystemBackend final : public framework::Backend {
   HandlerResult HostInfo(core::Request& req, FieldData& d);
   HandlerResult Hash(core::Request& req, FieldData& d);
 
+  // sys_leases.cc: leases/* (lookup, renew, revoke*, tidy, count) and legacy renew/revoke.
+  std::vector<framework::Path> LeasePaths();
+
+  // sys_wrapping.cc: wrapping/wrap, unwrap, lookup, rewrap.
+  std::vector<framework::Path> WrappingPaths();
+
   // sys_raft.cc: sys/storage/raft/* and sys/ha-status.
   std::vector<framework::Path> RaftPaths();
 
