@@ -26,8 +26,8 @@ def test_role_crud_and_create_against_role(dev_server, root):
     # An ordinary token may create against the role, and get policies it does not hold.
     root.sys.create_or_update_policy(
         name="ci-creator", policy='path "auth/token/create/ci" { capabilities = ["update"] }')
-    caller = hvac.Client(url=dev_server.addr,
-                         token=tok.create(policies=["ci-creator"], ttl="1h")["auth"]["client_token"])
+    caller_token = tok.create(policies=["ci-creator"], ttl="1h")["auth"]["client_token"]
+    caller = hvac.Client(url=dev_server.addr, token=caller_token)
     made = caller.auth.token.create(role_name="ci", policies=["dev"], ttl="1h")["auth"]
     assert made["policies"] == ["default", "dev"] and made["orphan"] is True
     look = tok.lookup(made["client_token"])["data"]
