@@ -37,7 +37,9 @@ Json TokenEntry::ToJson() const {
           {"entity_id", entity_id},
           {"mount_accessor", mount_accessor},
           {"internal_data", internal_data},
-          {"last_renewal_time", last_renewal_time}};
+          {"last_renewal_time", last_renewal_time},
+          {"role", role},
+          {"bound_cidrs", bound_cidrs}};
 }
 
 Result<TokenEntry> TokenEntry::FromJson(const Json& j) {
@@ -65,6 +67,8 @@ Result<TokenEntry> TokenEntry::FromJson(const Json& j) {
     e.mount_accessor = j.value("mount_accessor", "");
     e.internal_data = j.value("internal_data", Json::object());
     e.last_renewal_time = j.value("last_renewal_time", int64_t{0});
+    e.role = j.value("role", "");  // absent in entries written before roles existed
+    e.bound_cidrs = j.value("bound_cidrs", std::vector<std::string>{});
   } catch (const Json::exception&) {
     return Err(Corruption("token entry: malformed"));
   }
@@ -93,6 +97,8 @@ Json TokenEntry::LookupData(const Clock& clock) const {
       {"ttl", remaining},
       {"type", type == TokenType::kBatch ? "batch" : "service"}};
   if (period.count() > 0) j["period"] = period.count();
+  if (!role.empty()) j["role"] = role;
+  if (!bound_cidrs.empty()) j["bound_cidrs"] = bound_cidrs;
   if (last_renewal_time != 0) {
     j["last_renewal_time"] = last_renewal_time;
     j["last_renewal"] = FormatTime(FromUnix(last_renewal_time));

@@ -87,6 +87,8 @@ Result<TokenEntry> TokenStore::Create(const TokenCreateParams& params, const Tok
   e.mount_accessor = params.mount_accessor;
   e.entity_id = params.entity_id;
   e.internal_data = params.internal_data;
+  e.role = params.role;
+  e.bound_cidrs = params.bound_cidrs;
   e.explicit_max_ttl = params.explicit_max_ttl;
   e.period = params.period;
   e.renewable = params.renewable && e.type == TokenType::kService;

@@ -56,6 +56,8 @@ struct TokenEntry {
   std::string mount_accessor;           // auth mount that issued it
   Json internal_data = Json::object();  // from Auth.internal_data, for login renewals
   int64_t last_renewal_time = 0;
+  std::string role;                      // auth/token role it was created against, if any
+  std::vector<std::string> bound_cidrs;  // IPs / CIDR blocks allowed to use it; empty = any
 
   bool IsRoot() const;
   Json ToJson() const;  // storage form (no plaintext id)
@@ -81,6 +83,8 @@ struct TokenCreateParams {
   std::string mount_accessor;
   std::string entity_id;
   Json internal_data = Json::object();
+  std::string role;
+  std::vector<std::string> bound_cidrs;
   // Limits from mount tuning and the system: ttl is capped by max_ttl.
   std::chrono::seconds default_ttl{0};
   std::chrono::seconds max_ttl{0};

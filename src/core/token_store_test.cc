@@ -189,5 +189,45 @@ TEST_F(TokenStoreTest, ListAccessorsSkipsExpiredAndDropsDanglingIndexEntries) {
   EXPECT_FALSE(Alive(soon));
 }
 
+TEST_F(TokenStoreTest, RoleAndBoundCidrsAreStoredAndShownInLookup) {
+  TokenCreateParams p;
+  p.policies = {"dev"};
+  p.ttl = hours(1);
+  p.role = "ci";
+  p.bound_cidrs = {"10.0.0.0/8", "127.0.0.1"};
+  TokenEntry t = store_.Create(p, nullptr).value();
+  auto e = store_.Lookup(t.id).value();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->role, "ci");
+  EXPECT_EQ(e->bound_cidrs, p.bound_cidrs);
+  Json d = e->LookupData(clock_);
+  EXPECT_EQ(d["role"], "ci");
+  EXPECT_EQ(d["bound_cidrs"], Json::array({"10.0.0.0/8", "127.0.0.1"}));
+  // A batch token carries them inside itself.
+  p.type = TokenType::kBatch;
+  auto b = store_.Lookup(store_.Create(p, nullptr).value().id).value();
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->role, "ci");
+  EXPECT_EQ(b->bound_cidrs, p.bound_cidrs);
+  // Without them, lookup leaves both keys out, as Vault does.
+  Json plain = Make(nullptr).LookupData(clock_);
+  EXPECT_FALSE(plain.contains("role"));
+  EXPECT_FALSE(plain.contains("bound_cidrs"));
+}
+
+TEST_F(TokenStoreTest, EntriesStoredBeforeRolesExistedStillLoad) {
+  Json old = {{"id_hash", "abc"},
+              {"accessor", "acc"},
+              {"policies", {"default"}},
+              {"path", "auth/token/create"},
+              {"ttl", 60},
+              {"type", "service"}};
+  auto e = TokenEntry::FromJson(old);
+  ASSERT_TRUE(e.has_value()) << e.error().ToString();
+  EXPECT_EQ(e->role, "");
+  EXPECT_TRUE(e->bound_cidrs.empty());
+  EXPECT_EQ(e->path, "auth/token/create");
+}
+
 }  // namespace
 }  // namespace coffer::core

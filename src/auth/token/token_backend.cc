@@ -20,6 +20,7 @@ TokenBackend::TokenBackend(core::CoreImpl& core) : core_(core) {
   core::SpecialPaths sp;
   sp.root = {"revoke-orphan/*", "accessors*"};
   SetSpecialPaths(std::move(sp));
+  AddPaths(RolePaths());
   AddPaths(CreatePaths());
   AddPaths(LookupPaths());
   AddPaths(RevokePaths());

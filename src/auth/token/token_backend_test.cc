@@ -271,5 +271,44 @@ TEST_F(TokenBackendTest, TidyAnswers202AndDropsExpiredTokens) {
   EXPECT_EQ(std::find(keys.begin(), keys.end(), made.auth->accessor), keys.end());
 }
 
+TEST_F(TokenBackendTest, NumUsesTokenWorksThatManyTimesThenIsRevoked) {
+  WritePolicy("app-read", "path \"secret/data/app\" { capabilities = [\"read\"] }");
+  Ok(Operation::kUpdate, "secret/data/app", {{"data", {{"k", "v"}}}});
+  std::string token = NewToken({"app-read"}, {{"num_uses", 2}, {"ttl", "1h"}});
+  EXPECT_EQ(Lookup(token)["num_uses"], 2);
+  EXPECT_EQ(Ok(Operation::kRead, "secret/data/app", Json::object(), token).data["data"]["k"], "v");
+  EXPECT_EQ(Lookup(token)["num_uses"], 1);
+  Ok(Operation::kRead, "secret/data/app", Json::object(), token);  // the last use
+  EXPECT_FALSE(Exists(token));
+  EXPECT_EQ(Fail(Operation::kRead, "secret/data/app", Json::object(), token).code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(TokenBackendTest, PeriodicTokensRenewToTheirPeriodPastTheMountMax) {
+  Ok(Operation::kUpdate, "sys/auth/token/tune", {{"max_lease_ttl", "2h"}});
+  std::string token = NewToken({"default"}, {{"period", "1h"}});
+  for (int i = 0; i < 4; ++i) {  // 3h20m in all, past the 2h max
+    clock_.Advance(std::chrono::minutes(50));
+    auto r = Ok(Operation::kUpdate, "auth/token/renew", {{"token", token}, {"increment", "10m"}});
+    EXPECT_EQ(r.auth->lease_duration, hours(1)) << i;
+  }
+  EXPECT_TRUE(Exists(token));
+  // ...but never past an explicit max TTL.
+  std::string capped = NewToken({"default"}, {{"period", "1h"}, {"explicit_max_ttl", "90m"}});
+  clock_.Advance(std::chrono::minutes(50));
+  auto r = Ok(Operation::kUpdate, "auth/token/renew", {{"token", capped}});
+  EXPECT_EQ(r.auth->lease_duration, std::chrono::minutes(40));
+  clock_.Advance(std::chrono::minutes(41));
+  EXPECT_FALSE(Exists(capped));
+}
+
+TEST_F(TokenBackendTest, TypeServiceIsTheDefault) {
+  auto service = Ok(Operation::kUpdate, "auth/token/create", {{"type", "service"}, {"ttl", "1h"}});
+  EXPECT_EQ(service.auth->token_type, core::TokenType::kService);
+  EXPECT_EQ(service.auth->client_token.rfind("hvs.", 0), 0u);
+  EXPECT_EQ(Lookup(service.auth->client_token)["type"], "service");
+  EXPECT_FALSE(Lookup(service.auth->client_token).contains("role"));
+}
+
 }  // namespace
 }  // namespace coffer::auth::token

@@ -1,7 +1,8 @@
 #pragma once
 // TokenBackend: the framework::Backend behind auth/token/. Paths are grouped by file:
-// token_create.cc (create, create-orphan), token_lookup.cc (lookup*, accessors),
-// token_revoke.cc (revoke*, renew*, tidy); token_backend.cc holds the shared helpers.
+// token_create.cc (create, create-orphan, create/<role>), token_roles.cc (roles,
+// roles/<role>), token_lookup.cc (lookup*, accessors), token_revoke.cc (revoke*, renew*,
+// tidy); token_backend.cc holds the shared helpers.
 //
 // Thread-safety: stateless apart from `core_`; every handler may run concurrently.
 
@@ -19,6 +20,7 @@ struct TokenEntry;
 
 namespace coffer::auth::token {
 
+struct TokenRole;
 using framework::FieldData;
 using HandlerResult = Result<core::Response>;
 
@@ -29,7 +31,13 @@ class TokenBackend final : public framework::Backend {
  private:
   // token_create.cc
   std::vector<framework::Path> CreatePaths();
-  HandlerResult Create(core::Request& req, FieldData& d, bool orphan);
+  // `role` is null for create and create-orphan.
+  HandlerResult Create(core::Request& req, FieldData& d, bool orphan, const TokenRole* role);
+  HandlerResult CreateAgainstRole(core::Request& req, FieldData& d);
+
+  // token_roles.cc
+  std::vector<framework::Path> RolePaths();
+  HandlerResult WriteRole(core::Request& req, FieldData& d);
 
   // token_lookup.cc
   std::vector<framework::Path> LookupPaths();
@@ -43,8 +51,12 @@ class TokenBackend final : public framework::Backend {
   HandlerResult Revoke(const std::string& token);
   HandlerResult RevokeAccessor(FieldData& d);
   HandlerResult RevokeOrphan(core::Request& req, FieldData& d);
-  HandlerResult Renew(const std::string& token, FieldData& d);
-  HandlerResult RenewAccessor(FieldData& d);
+  HandlerResult Renew(core::Request& req, const std::string& token, FieldData& d);
+  HandlerResult RenewAccessor(core::Request& req, FieldData& d);
+  // Renews `entry`; a role's token first takes the role's current period and explicit
+  // max TTL, as Vault's authRenew does.
+  Result<core::TokenEntry> RenewEntry(core::Request& req, core::TokenEntry entry,
+                                      std::chrono::seconds increment);
   HandlerResult Tidy(core::Request& req);
 
   // token_backend.cc: shared helpers.

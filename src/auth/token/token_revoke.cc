@@ -3,6 +3,7 @@
 // handleUpdateRenewAccessor, handleTidy).
 
 #include "auth/token/token_methods.h"
+#include "auth/token/token_role.h"
 #include "core/core_impl.h"
 
 namespace coffer::auth::token {
@@ -61,16 +62,16 @@ std::vector<framework::Path> TokenBackend::RenewPaths() {
   std::vector<framework::Path> paths;
   paths.push_back(UpdatePath(
       "renew-self/?$", fields,
-      [this](core::Request& r, FieldData& d) { return Renew(r.client_token, d); },
+      [this](core::Request& r, FieldData& d) { return Renew(r, r.client_token, d); },
       "This endpoint will renew the token used to call it and prevent expiration."));
   paths.push_back(UpdatePath(
       "renew-accessor/?$", fields,
-      [this](core::Request&, FieldData& d) { return RenewAccessor(d); },
+      [this](core::Request& r, FieldData& d) { return RenewAccessor(r, d); },
       "This endpoint will renew a token associated with the given accessor and its "
       "underlying lease."));
   paths.push_back(UpdatePath(
       "renew/?$", fields,
-      [this](core::Request&, FieldData& d) { return Renew(d.GetString("token"), d); },
+      [this](core::Request& r, FieldData& d) { return Renew(r, d.GetString("token"), d); },
       "This endpoint will renew the given token and prevent expiration."));
   return paths;
 }
@@ -111,31 +112,46 @@ HandlerResult TokenBackend::RevokeOrphan(core::Request& req, FieldData& d) {
   return core::Response{};
 }
 
-HandlerResult TokenBackend::Renew(const std::string& token, FieldData& d) {
+HandlerResult TokenBackend::Renew(core::Request& req, const std::string& token, FieldData& d) {
   if (token.empty()) return Err(InvalidArgument("missing token ID"));
   COFFER_ASSIGN_OR_RETURN(auto entry, core_.Tokens().Lookup(token));
   if (!entry) return Err(InvalidArgument("token not found"));
   if (entry->type == core::TokenType::kBatch)
     return Err(InvalidArgument("batch tokens cannot be renewed"));
-  COFFER_ASSIGN_OR_RETURN(
-      core::TokenEntry renewed,
-      core_.Tokens().Renew(*entry, d.GetDuration("increment"), MountLimits().max_ttl));
+  COFFER_ASSIGN_OR_RETURN(core::TokenEntry renewed,
+                          RenewEntry(req, std::move(*entry), d.GetDuration("increment")));
   core::Response resp;
   resp.auth = AuthFor(renewed, token);
   return resp;
 }
 
-HandlerResult TokenBackend::RenewAccessor(FieldData& d) {
+HandlerResult TokenBackend::RenewAccessor(core::Request& req, FieldData& d) {
   std::string accessor = d.GetString("accessor");
   if (accessor.empty()) return Err(InvalidArgument("missing accessor"));
   COFFER_ASSIGN_OR_RETURN(auto entry, core_.Tokens().LookupByAccessor(accessor));
   if (!entry) return Err(InvalidArgument("invalid accessor"));
-  COFFER_ASSIGN_OR_RETURN(
-      core::TokenEntry renewed,
-      core_.Tokens().Renew(*entry, d.GetDuration("increment"), MountLimits().max_ttl));
+  COFFER_ASSIGN_OR_RETURN(core::TokenEntry renewed,
+                          RenewEntry(req, std::move(*entry), d.GetDuration("increment")));
   core::Response resp;
   resp.auth = AuthFor(renewed, "");  // the accessor's holder does not learn the token
   return resp;
+}
+
+Result<core::TokenEntry> TokenBackend::RenewEntry(core::Request& req, core::TokenEntry entry,
+                                                  std::chrono::seconds increment) {
+  if (!entry.role.empty() && entry.type != core::TokenType::kBatch) {
+    COFFER_ASSIGN_OR_RETURN(auto role, LoadRole(*req.storage, entry.role));
+    if (!role)
+      return Err(
+          Internal("original token role \"" + entry.role + "\" could not be found, not renewing"));
+    // The role's current limits replace the token's (Vault's authRenew).
+    entry.period = role->token.period;
+    entry.explicit_max_ttl = role->token.explicit_max_ttl;
+    entry.max_expire_time = entry.explicit_max_ttl.count() > 0
+                                ? entry.creation_time + entry.explicit_max_ttl.count()
+                                : 0;
+  }
+  return core_.Tokens().Renew(std::move(entry), increment, MountLimits().max_ttl);
 }
 
 // Coffer revokes expired tokens when they are next looked up; tidy looks up every stored
