@@ -155,14 +155,8 @@ Result<TokenInfo> CoreImpl::CheckToken(Request& req) {
   if (req.client_token.empty()) return Err(PermissionDenied());
   COFFER_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
   if (!entry) return Err(PermissionDenied("permission denied"));
-  // token_bound_cidrs (from the auth method's role/user): only usable from those addresses.
-  if (entry->internal_data.is_object() && entry->internal_data.contains("token_bound_cidrs") &&
-      entry->internal_data["token_bound_cidrs"].is_array()) {
-    std::vector<std::string> cidrs;
-    for (const auto& c : entry->internal_data["token_bound_cidrs"])
-      if (c.is_string()) cidrs.push_back(c.get<std::string>());
-    if (!RemoteAddrAllowed(req.remote_addr, cidrs)) return Err(PermissionDenied());
-  }
+  // token_bound_cidrs (a token role's, an auth method's role/user): only usable from there.
+  if (!RemoteAddrAllowed(req.remote_addr, entry->bound_cidrs)) return Err(PermissionDenied());
   COFFER_ASSIGN_OR_RETURN(bool usable, tokens_->UseToken(*entry));
   if (!usable) return Err(PermissionDenied());
   TokenInfo info = InfoFromEntry(*entry);
@@ -268,8 +262,14 @@ Status CoreImpl::IssueToken(Auth& auth, const Request& req, const TokenEntry* pa
   p.entity_id = auth.entity_id;
   p.internal_data = auth.internal_data;
   // tokenutil keeps these auth-method settings with the login's internal data.
-  if (auth.internal_data.is_object())
+  if (auth.internal_data.is_object()) {
     p.no_default_policy = auth.internal_data.value("token_no_default_policy", false);
+    if (auth.internal_data.contains("token_bound_cidrs") &&
+        auth.internal_data["token_bound_cidrs"].is_array()) {
+      for (const auto& c : auth.internal_data["token_bound_cidrs"])
+        if (c.is_string()) p.bound_cidrs.push_back(c.get<std::string>());
+    }
+  }
   p.orphan = parent == nullptr;
   p.type = auth.token_type;
   if (cfg.token_type == "batch" || cfg.token_type == "default-batch") p.type = TokenType::kBatch;
