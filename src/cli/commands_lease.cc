@@ -48,6 +48,32 @@ int RunRenew(Io& io, const std::vector<std::string>& args) {
   return c.OutputSecret(**r);
 }
 
+struct RevokeMode {
+  bool force = false;   // sys/leases/revoke-force/<prefix>: always synchronous
+  bool prefix = false;  // sys/leases/revoke-prefix/<prefix>
+  bool sync = false;    // wait for the revocation instead of queueing it
+};
+
+// Vault's Sys().RevokeWithOptions, except that a single lease ID goes in the body of
+// sys/leases/revoke (the same endpoint; Vault's CLI puts it in the path).
+Result<api::Response> SendRevoke(const api::Client& client, const std::string& id,
+                                 const RevokeMode& mode) {
+  if (mode.force) return client.Request("PUT", "sys/leases/revoke-force/" + id, nullptr);
+  if (mode.prefix) {
+    Json body = {{"sync", mode.sync}};
+    return client.Request("PUT", "sys/leases/revoke-prefix/" + id, &body);
+  }
+  Json body = {{"lease_id", id}, {"sync", mode.sync}};
+  return client.Request("PUT", "sys/leases/revoke", &body);
+}
+
+std::string RevokeSuccess(const std::string& id, const RevokeMode& mode) {
+  if (mode.force) return "Success! Force revoked any leases with prefix: " + id;
+  if (!mode.sync) return "All revocation operations queued successfully!";
+  if (mode.prefix) return "Success! Revoked any leases with prefix: " + id;
+  return "Success! Revoked lease: " + id;
+}
+
 int RunRevoke(Io& io, const std::vector<std::string>& args) {
   BaseCommand c(io,
                 "Usage: coffer lease revoke [options] ID\n\n"
@@ -86,31 +112,15 @@ int RunRevoke(Io& io, const std::vector<std::string>& args) {
         "Warning! Force-removing leases can cause Vault to become out of sync with secret "
         "engines!"));
   }
-  Result<api::Response> r = Err(Internal("unset"));
-  if (force) {
-    r = client->Request("PUT", "sys/leases/revoke-force/" + id, nullptr);
-  } else if (prefix) {
-    Json body = {{"sync", sync}};
-    r = client->Request("PUT", "sys/leases/revoke-prefix/" + id, &body);
-  } else {
-    Json body = {{"lease_id", id}, {"sync", sync}};
-    r = client->Request("PUT", "sys/leases/revoke", &body);
-  }
+  RevokeMode mode{force, prefix, sync};
+  Result<api::Response> r = SendRevoke(*client, id, mode);
   if (!r) {
     std::string what = force    ? "Error force revoking leases with prefix " + id
                        : prefix ? "Error revoking leases with prefix " + id
                                 : "Error revoking lease " + id;
     return c.RemoteError(what, r.error());
   }
-  if (force) {
-    c.Out("Success! Force revoked any leases with prefix: " + id);
-  } else if (!sync) {
-    c.Out("All revocation operations queued successfully!");
-  } else if (prefix) {
-    c.Out("Success! Revoked any leases with prefix: " + id);
-  } else {
-    c.Out("Success! Revoked lease: " + id);
-  }
+  c.Out(RevokeSuccess(id, mode));
   return kExitOk;
 }
 
