@@ -221,7 +221,7 @@ void AddGenericCommands(std::vector<CommandSpec>* out) {
   out->push_back({"write", "Write data, configuration, and secrets", RunWrite});
   out->push_back({"delete", "Delete secrets and configuration", RunDelete});
   out->push_back({"list", "List data or secrets", RunList});
-  out->push_back({"unwrap", "Unwrap a wrapped secret", RunUnwrap});
+  out->push_back({"unwrap", "Unwraps a wrapped secret", RunUnwrap});
   out->push_back({"print token", "Prints the token the CLI would use", RunPrintToken});
 }
 
