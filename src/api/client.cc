@@ -175,15 +175,16 @@ Status ApplyServerName(const std::string& server_name, std::string* url, std::st
 }
 
 // The headers every request carries (Vault's api.Client sets the same ones).
-curl_slist* VaultHeaders(const ClientConfig& config, const RequestOptions& options, bool has_body) {
+// wrap_ttl: the X-Vault-Wrap-TTL value for this request, "" for none (see WrapTtlFor).
+curl_slist* VaultHeaders(const ClientConfig& config, const RequestOptions& options,
+                         const std::string& wrap_ttl, bool has_body) {
   curl_slist* list = nullptr;
   auto add = [&list](const std::string& line) { list = curl_slist_append(list, line.c_str()); };
   add("X-Vault-Request: true");
   add("Expect:");  // no 100-continue round trip for large bodies
   if (!config.token.empty()) add("X-Vault-Token: " + config.token);
   if (!config.namespace_.empty()) add("X-Vault-Namespace: " + config.namespace_);
-  if (options.allow_wrapping && !config.wrap_ttl.empty())
-    add("X-Vault-Wrap-TTL: " + config.wrap_ttl);
+  if (options.allow_wrapping && !wrap_ttl.empty()) add("X-Vault-Wrap-TTL: " + wrap_ttl);
   if (has_body) add("Content-Type: " + options.content_type);
   for (const auto& [k, v] : config.headers) add(k + ": " + v);
   return list;
@@ -203,7 +204,8 @@ void SetTlsOptions(CURL* h, const ClientConfig& config) {
 // One HTTP exchange with url; payload is null for requests without a body.
 Result<Response> PerformOnce(const ClientConfig& config, std::string url, const std::string& method,
                              const std::string* payload, const RequestOptions& options,
-                             std::string_view display_url, const Streams& streams) {
+                             const std::string& wrap_ttl, std::string_view display_url,
+                             const Streams& streams) {
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Err(Internal("curl_easy_init failed"));
   CURL* h = curl.get();
@@ -217,7 +219,7 @@ Result<Response> PerformOnce(const ClientConfig& config, std::string url, const 
   }
   bool upload = streams.upload_fd >= 0;
   std::unique_ptr<curl_slist, SlistDeleter> headers(
-      VaultHeaders(config, options, payload != nullptr || upload));
+      VaultHeaders(config, options, wrap_ttl, payload != nullptr || upload));
 
   Response resp;
   BodyTarget target{h, &resp, streams.sink, Status::Ok()};
@@ -287,6 +289,15 @@ std::string Client::Url(std::string_view path, const QueryParams& query) const {
 
 namespace {
 
+// Vault's api.DefaultWrappingLookupFunc: the configured TTL, else "5m" (DefaultWrappingTTL)
+// for a PUT or POST to sys/wrapping/wrap, which only answers wrapped requests.
+std::string WrapTtlFor(const ClientConfig& config, std::string_view method, std::string_view path) {
+  if (!config.wrap_ttl.empty()) return config.wrap_ttl;
+  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  if ((method == "PUT" || method == "POST") && path == "sys/wrapping/wrap") return "5m";
+  return "";
+}
+
 // One request, following standby redirects; the body of a non-streamed reply is parsed.
 Result<Response> Perform(const Client& client, std::string_view method, std::string_view path,
                          const Json* body, const QueryParams& query, const RequestOptions& options,
@@ -296,10 +307,11 @@ Result<Response> Perform(const Client& client, std::string_view method, std::str
   std::string payload;
   if (body != nullptr) payload = body->dump(-1, ' ', false, Json::error_handler_t::replace);
   const std::string method_str(method);
+  const std::string wrap_ttl = WrapTtlFor(client.config(), method, path);
   for (int redirect = 0;; ++redirect) {
     COFFER_ASSIGN_OR_RETURN(Response resp,
                             PerformOnce(client.config(), url, method_str, body ? &payload : nullptr,
-                                        options, display_url, streams));
+                                        options, wrap_ttl, display_url, streams));
     // A standby answers 307 with the active node's address; Vault's client follows it.
     auto location = resp.headers.find("location");
     if (resp.status == 307 && location != resp.headers.end() && redirect < kMaxRedirects) {

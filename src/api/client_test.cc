@@ -75,6 +75,23 @@ TEST(ClientTest, WriteSendsJsonBodyAndWrapTtl) {
   EXPECT_EQ(server.requests()[1].Header("x-vault-wrap-ttl"), "");
 }
 
+TEST(ClientTest, WrappingWrapIsWrappedForFiveMinutesByDefault) {
+  FakeServer server([](const FakeRequest&) { return FakeReply{204, "", {}}; });
+  Client client(ConfigFor(server));
+  ASSERT_TRUE(client.Write("sys/wrapping/wrap", Json{{"a", "b"}}));
+  ASSERT_TRUE(client.Write("sys/wrapping/wrap", Json{{"a", "b"}}, "POST"));
+  ASSERT_TRUE(client.Read("sys/wrapping/wrap"));
+  ASSERT_TRUE(client.Write("secret/foo", Json{{"a", "b"}}));
+  ASSERT_EQ(server.requests().size(), 4u);
+  EXPECT_EQ(server.requests()[0].Header("x-vault-wrap-ttl"), "5m");
+  EXPECT_EQ(server.requests()[1].Header("x-vault-wrap-ttl"), "5m");
+  EXPECT_EQ(server.requests()[2].Header("x-vault-wrap-ttl"), "");  // only PUT and POST
+  EXPECT_EQ(server.requests()[3].Header("x-vault-wrap-ttl"), "");
+  client.SetWrapTtl("30s");  // a configured TTL wins
+  ASSERT_TRUE(client.Write("sys/wrapping/wrap", Json{{"a", "b"}}));
+  EXPECT_EQ(server.requests()[4].Header("x-vault-wrap-ttl"), "30s");
+}
+
 TEST(ClientTest, ErrorsCarryVaultMessage) {
   FakeServer server([](const FakeRequest&) {
     return FakeReply{403, R"({"errors":["permission denied"]})", {}};

@@ -29,6 +29,7 @@ std::vector<CommandSpec> AllCommands() {
   AddKvCommands(&all);
   AddKvMetadataCommands(&all);
   AddGenericCommands(&all);
+  AddLeaseCommands(&all);
   // `coffer server` is dispatched by main() before the CLI; listed here for the help.
   all.push_back({"server", "Start a Coffer server", [](Io& io, const std::vector<std::string>&) {
                    *io.err << "The server command is not available in this binary.\n";
@@ -54,6 +55,7 @@ std::string GroupSynopsis(const std::string& group) {
       {"auth", "Interact with auth methods"},
       {"kv", "Interact with the key-value store"},
       {"kv metadata", "Interact with key metadata in the key-value store"},
+      {"lease", "Interact with leases"},
       {"operator", "Perform operator-specific tasks"},
       {"operator raft", "Interact with Vault's raft storage backend"},
       {"operator raft autopilot", "Interact with autopilot"},

@@ -1,4 +1,4 @@
-// End-to-end tests of kv and the generic read/write/list/delete/unwrap commands against a
+// End-to-end tests of kv and the generic read/write/list/delete commands against a
 // fake Vault with a KV v2 mount at secret/ and a KV v1 mount at kv1/.
 
 #include <fstream>
@@ -200,12 +200,6 @@ TEST_F(CliKvTest, WrapTtlAndFormatFromEnvironment) {
   ASSERT_EQ(Run({"read", "secret/data/w"}), 0);
   unsetenv("VAULT_FORMAT");
   EXPECT_EQ(OutJson()["data"]["data"]["x"], "1");
-}
-
-TEST_F(CliKvTest, Unwrap) {
-  ASSERT_EQ(Run({"unwrap", "hvs.wrapped"}), 2);  // the fake answers 204: nothing wrapped
-  EXPECT_EQ(Json::parse(vault_.Last("POST", "/v1/sys/wrapping/unwrap")->body),
-            (Json{{"token", "hvs.wrapped"}}));
 }
 
 }  // namespace

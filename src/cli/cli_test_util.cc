@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/duration.h"
 #include "cli/cli.h"
 
 namespace coffer::cli {
@@ -29,6 +30,13 @@ Json AuthBlock(const std::string& token, const Json& policies) {
                 {"metadata", nullptr},
                 {"lease_duration", 3600},
                 {"renewable", true}}}};
+}
+
+// The accessor of the token a response carries (auth.accessor), for wrapped_accessor.
+std::string GetAccessor(const Json& response) {
+  if (!response.is_object() || !response.contains("auth") || !response["auth"].is_object())
+    return "";
+  return response["auth"].value("accessor", "");
 }
 
 }  // namespace
@@ -66,8 +74,99 @@ std::optional<FakeRequest> FakeVault::Last(const std::string& method,
   return found;
 }
 
+void FakeVault::AddWrapped(const std::string& token, int status, const Json& body) {
+  std::lock_guard<std::mutex> lock(mu_);
+  wrapped_[token] = {status, body};
+}
+
 FakeReply FakeVault::Handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mu_);
+  return MaybeWrap(req, HandleLocked(req));
+}
+
+FakeReply FakeVault::MaybeWrap(const FakeRequest& req, FakeReply reply) {
+  std::string ttl_header = req.Header("x-vault-wrap-ttl");
+  if (ttl_header.empty() || reply.status != 200 || reply.body.empty() ||
+      req.path.rfind("/v1/secret/", 0) == 0 || req.path == "/v1/sys/wrapping/unwrap")
+    return reply;
+  Result<std::chrono::seconds> ttl = ParseDuration(ttl_header);
+  if (!ttl) return Errors(400, "invalid wrap TTL");
+  Json inner = Json::parse(reply.body, nullptr, false);
+  std::string token = "hvs.wrap-" + std::to_string(++wrap_count_);
+  wrapped_[token] = {200, inner};
+  Json info = {{"token", token},
+               {"accessor", "wacc-" + std::to_string(wrap_count_)},
+               {"ttl", ttl->count()},
+               {"creation_time", "2024-01-02T15:04:05.123456Z"},
+               {"creation_path", req.path.substr(4)}};
+  std::string wrapped_accessor = GetAccessor(inner);
+  if (!wrapped_accessor.empty()) info["wrapped_accessor"] = wrapped_accessor;
+  return JsonReply(200, Json{{"request_id", ""},
+                             {"lease_id", ""},
+                             {"renewable", false},
+                             {"lease_duration", 0},
+                             {"data", nullptr},
+                             {"wrap_info", info},
+                             {"warnings", nullptr},
+                             {"auth", nullptr}});
+}
+
+FakeReply FakeVault::HandleUnwrap(const FakeRequest& req) {
+  if (req.method != "PUT" && req.method != "POST") return Errors(405, "unsupported operation");
+  Json body = Json::parse(req.body.empty() ? "null" : req.body, nullptr, false);
+  std::string token = req.Header("x-vault-token");
+  if (body.is_object() && body.contains("token")) token = body.value("token", "");
+  auto it = wrapped_.find(token);
+  if (it == wrapped_.end()) return Errors(400, "wrapping token is not valid or does not exist");
+  auto [status, inner] = it->second;
+  wrapped_.erase(it);
+  if (inner.is_null()) return FakeReply{status, "", {}};
+  return JsonReply(status, inner);
+}
+
+std::optional<FakeReply> FakeVault::HandleLeases(const FakeRequest& req) {
+  const std::string& p = req.path;
+  if (p.rfind("/v1/sys/leases/", 0) != 0) return std::nullopt;
+  if (req.method != "PUT" && req.method != "POST") return Errors(405, "unsupported operation");
+  Json body = Json::parse(req.body.empty() ? "null" : req.body, nullptr, false);
+  std::string id = body.is_object() ? body.value("lease_id", "") : "";
+  bool known = id.rfind("database/creds/", 0) == 0;
+  if (p == "/v1/sys/leases/renew") {
+    if (!known) return Errors(400, "lease not found");
+    int64_t increment = body.value("increment", int64_t{0});
+    return JsonReply(200, Json{{"request_id", "req-2"},
+                               {"lease_id", id},
+                               {"renewable", true},
+                               {"lease_duration", increment > 0 ? increment : 3600},
+                               {"data", nullptr},
+                               {"wrap_info", nullptr},
+                               {"warnings", nullptr},
+                               {"auth", nullptr}});
+  }
+  if (p == "/v1/sys/leases/lookup") {
+    if (!known) return Errors(400, "invalid lease");
+    return JsonReply(200, Json{{"request_id", "req-3"},
+                               {"lease_id", ""},
+                               {"renewable", false},
+                               {"lease_duration", 0},
+                               {"data",
+                                {{"expire_time", "2024-01-02T16:04:05.123456Z"},
+                                 {"id", id},
+                                 {"issue_time", "2024-01-02T15:04:05.123456Z"},
+                                 {"last_renewal", nullptr},
+                                 {"renewable", true},
+                                 {"ttl", 3599}}},
+                               {"wrap_info", nullptr},
+                               {"warnings", nullptr},
+                               {"auth", nullptr}});
+  }
+  if (p == "/v1/sys/leases/revoke" || p.rfind("/v1/sys/leases/revoke-prefix/", 0) == 0 ||
+      p.rfind("/v1/sys/leases/revoke-force/", 0) == 0)
+    return FakeReply{204, "", {}};
+  return Errors(404, "");
+}
+
+FakeReply FakeVault::HandleLocked(const FakeRequest& req) {
   const std::string& p = req.path;
   const std::string& m = req.method;
   Json body = Json::parse(req.body.empty() ? "null" : req.body, nullptr, false);
@@ -107,6 +206,7 @@ FakeReply FakeVault::Handle(const FakeRequest& req) {
     return {204, "", {}};
   }
   if (sealed_) return Errors(503, "Vault is sealed");
+  if (p == "/v1/sys/wrapping/unwrap") return HandleUnwrap(req);
   if (req.Header("x-vault-token") != "hvs.root" && p.rfind("/v1/auth/userpass/login", 0) != 0)
     return Errors(403, "permission denied");
   if (p.rfind("/v1/sys/internal/ui/mounts/", 0) == 0) {
@@ -123,6 +223,20 @@ FakeReply FakeVault::Handle(const FakeRequest& req) {
   if (auto f = failures_.find(p); f != failures_.end())
     return Errors(f->second.first, f->second.second);
   if (std::optional<FakeReply> raft = HandleRaft(req)) return *raft;
+  if (std::optional<FakeReply> leases = HandleLeases(req)) return *leases;
+  if (p == "/v1/sys/wrapping/wrap") {
+    if (req.Header("x-vault-wrap-ttl").empty())
+      return Errors(400, "endpoint requires response wrapping to be used");
+    return JsonReply(200, Json{{"data", body}});
+  }
+  if (p.rfind("/v1/auth/approle/role/", 0) == 0 && p.size() > 10 &&
+      p.compare(p.size() - 10, 10, "/secret-id") == 0) {
+    return JsonReply(200, Json{{"data",
+                                {{"secret_id", "sid-1"},
+                                 {"secret_id_accessor", "sacc-1"},
+                                 {"secret_id_num_uses", 0},
+                                 {"secret_id_ttl", 0}}}});
+  }
   if (p.rfind("/v1/secret/", 0) == 0 || p.rfind("/v1/kv1/", 0) == 0) return HandleKv(req, p);
   if (p == "/v1/auth/token/lookup-self") {
     return JsonReply(200, Json{{"data",

@@ -2,6 +2,12 @@
 // Test harness for CLI commands: a fake Vault (a FakeServer with a few endpoints and an
 // in-memory KV v2 mount at secret/ and a KV v1 mount at kv1/), a temporary HOME, and
 // CliTest::Run, which runs `coffer ARGS...` with captured stdin/stdout/stderr.
+//
+// Response wrapping: a request outside secret/ (whose KV fake answers wrapped requests
+// itself) that carries X-Vault-Wrap-TTL and succeeds with a body is answered with a
+// wrap_info instead (tokens "hvs.wrap-1", "hvs.wrap-2", ...), and PUT/POST
+// sys/wrapping/unwrap hands the stored response back once, by the body's "token" or else
+// the X-Vault-Token header, as Vault does.
 
 #include <gtest/gtest.h>
 
@@ -35,9 +41,19 @@ class FakeVault {
   // snapshot-force) replaces them.
   void SetSnapshot(std::string bytes);
   std::string snapshot();
+  // Stores a wrapped response (status and body) that sys/wrapping/unwrap returns for token.
+  void AddWrapped(const std::string& token, int status, const Json& body);
 
  private:
   api::testing::FakeReply Handle(const api::testing::FakeRequest& req);
+  // Handle's answer before response wrapping; mu_ held.
+  api::testing::FakeReply HandleLocked(const api::testing::FakeRequest& req);
+  // Wraps a successful reply in a new wrapping token when the request asked for it.
+  api::testing::FakeReply MaybeWrap(const api::testing::FakeRequest& req,
+                                    api::testing::FakeReply reply);
+  api::testing::FakeReply HandleUnwrap(const api::testing::FakeRequest& req);
+  // sys/leases/renew|lookup|revoke|revoke-prefix/*|revoke-force/*; nullopt for other paths.
+  std::optional<api::testing::FakeReply> HandleLeases(const api::testing::FakeRequest& req);
   api::testing::FakeReply HandleKv(const api::testing::FakeRequest& req, const std::string& p);
   // sys/storage/raft/*, sys/step-down, sys/ha-status; nullopt for other paths.
   std::optional<api::testing::FakeReply> HandleRaft(const api::testing::FakeRequest& req);
@@ -50,6 +66,8 @@ class FakeVault {
   std::map<std::string, std::string> policies_;
   std::map<std::string, std::pair<int, std::string>> failures_;  // path → status, message
   std::string snapshot_;
+  std::map<std::string, std::pair<int, Json>> wrapped_;  // wrapping token → status, body
+  int wrap_count_ = 0;
   std::unique_ptr<api::testing::FakeServer> server_;
 };
 

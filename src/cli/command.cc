@@ -8,11 +8,17 @@
 
 namespace coffer::cli {
 
-std::string SanitizePath(std::string_view path) {
-  size_t b = path.find_first_not_of(" \t\r\n");
+std::string TrimSpace(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\v\f";
+  size_t b = s.find_first_not_of(kSpace);
   if (b == std::string_view::npos) return "";
-  size_t e = path.find_last_not_of(" \t\r\n");
-  path = path.substr(b, e - b + 1);
+  size_t e = s.find_last_not_of(kSpace);
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string SanitizePath(std::string_view raw) {
+  std::string trimmed = TrimSpace(raw);
+  std::string_view path = trimmed;
   while (!path.empty() && path.front() == '/') path.remove_prefix(1);
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   return std::string(path);
@@ -144,7 +150,14 @@ api::Client* BaseCommand::Client() {
   if (!namespace_.empty()) c.namespace_ = namespace_;
   if (!tls_server_name_.empty()) c.tls_server_name = tls_server_name_;
   if (flags_.IsSet("tls-skip-verify")) c.tls_skip_verify = tls_skip_verify_;
-  if (wrap_ttl_ && wrap_ttl_->count() > 0) c.wrap_ttl = FormatDuration(*wrap_ttl_);
+  if (wrap_ttl_ && wrap_ttl_->count() > 0) {
+    c.wrap_ttl = FormatDuration(*wrap_ttl_);
+  } else if (!c.wrap_ttl.empty()) {
+    // COFFER_WRAP_TTL/VAULT_WRAP_TTL is the flag's default, so it is sent in the flag's
+    // form ("5m" → "5m0s"), as Vault's CLI does; text that is not a duration goes as is.
+    Result<std::chrono::seconds> env = ParseDuration(c.wrap_ttl);
+    if (env && env->count() > 0) c.wrap_ttl = FormatDuration(*env);
+  }
   for (const auto& [k, v] : headers_) c.headers.emplace_back(k, v);
   if (policy_override_) c.headers.emplace_back("X-Vault-Policy-Override", "true");
   if (c.address.rfind("http://", 0) != 0 && c.address.rfind("https://", 0) != 0 &&

@@ -46,6 +46,7 @@ void AddKvMetadataCommands(std::vector<CommandSpec>* out);
 void AddGenericCommands(std::vector<CommandSpec>* out);        // read, write, delete, list, unwrap
 void AddRaftCommands(std::vector<CommandSpec>* out);           // operator raft join|list-peers|...
 void AddRaftAutopilotCommands(std::vector<CommandSpec>* out);  // operator raft autopilot ...
+void AddLeaseCommands(std::vector<CommandSpec>* out);          // lease renew|revoke|lookup
 
 class BaseCommand {
  public:
@@ -111,6 +112,9 @@ class BaseCommand {
   bool detailed_ = false;
   bool allow_pretty_ = false;
 };
+
+// Go's strings.TrimSpace (ASCII whitespace), as Vault applies it to IDs and tokens.
+std::string TrimSpace(std::string_view s);
 
 // "secret/" from " /secret// ": Vault's sanitizePath and ensureTrailingSlash.
 std::string SanitizePath(std::string_view path);

@@ -142,39 +142,63 @@ int RunList(Io& io, const std::vector<std::string>& args) {
   return c.OutputList(secret);
 }
 
+// Vault's Logical().Unwrap: the wrapping token goes in the body unless it is the client's
+// own token (or the client has none, in which case it becomes the client's token).
+Result<api::Response> SendUnwrap(api::Client& client, const std::string& wrapping_token) {
+  Json body = Json{{"token", wrapping_token}};
+  const Json* payload = nullptr;
+  if (!wrapping_token.empty()) {
+    if (client.token().empty()) {
+      client.SetToken(wrapping_token);
+    } else if (wrapping_token != client.token()) {
+      payload = &body;
+    }
+  }
+  return client.RawRequest("PUT", "sys/wrapping/unwrap", payload);
+}
+
 int RunUnwrap(Io& io, const std::vector<std::string>& args) {
   BaseCommand c(io,
                 "Usage: coffer unwrap [options] [TOKEN]\n\n"
-                "  Unwraps a wrapped secret from the server: the wrapping token's response is\n"
-                "  returned and the token is revoked. With no TOKEN, the locally\n"
-                "  authenticated token is treated as the wrapping token.\n\n"
-                "      $ coffer unwrap 3de9ece1-b347-e143-29b0-dc2dc31caafd");
+                "  Unwraps a wrapped secret: prints the response stored under the wrapping\n"
+                "  token, as \"coffer read\" would print the unwrapped secret; the wrapping\n"
+                "  token is then revoked. With no TOKEN, the locally authenticated token is\n"
+                "  the wrapping token.\n\n"
+                "      $ coffer unwrap 3de9ece1-b347-e143-29b0-dc2dc31caafd\n"
+                "      $ COFFER_TOKEN=3de9ece1-b347-e143-29b0-dc2dc31caafd coffer unwrap");
   c.AddHttpFlags();
   c.AddOutputFlags(true);
   if (std::optional<int> code = c.Parse(args)) return *code;
-  if (!c.CheckArgs(0, 1)) return kExitLocalError;
+  if (c.args().size() > 1) {
+    c.Error("Too many arguments (expected 0-1, got " + std::to_string(c.args().size()) + ")");
+    return kExitLocalError;
+  }
+  std::string token = c.args().empty() ? "" : TrimSpace(c.args()[0]);
   api::Client* client = c.Client();
   if (client == nullptr) return kExitRemoteError;
-  Result<api::Response> r = Err(Internal("unset"));
-  if (c.args().empty()) {
-    r = client->Request("POST", "sys/wrapping/unwrap", nullptr);
-  } else {
-    Json body = {{"token", c.args()[0]}};
-    r = client->Request("POST", "sys/wrapping/unwrap", &body);
-  }
+  Result<api::Response> r = SendUnwrap(*client, token);
   if (!r) return c.RemoteError("Error unwrapping", r.error());
-  if (r->body.is_null()) {
+  const Json& secret = r->body;
+  bool ok = r->status >= 200 && r->status <= 299;
+  // A 404 may be the wrapped response itself (a read that found nothing): Vault's client
+  // returns it when it carries data or warnings.
+  bool wrapped_404 = r->status == 404 && secret.is_object() &&
+                     ((GetJson(secret, "data").is_object() && !secret["data"].empty()) ||
+                      (GetJson(secret, "warnings").is_array() && !secret["warnings"].empty()));
+  if (!ok && !wrapped_404) {
+    return c.RemoteError("Error unwrapping",
+                         Status(api::StatusCodeForHttp(r->status),
+                                api::FormatApiError("PUT", client->Url("sys/wrapping/unwrap"),
+                                                    r->status, r->raw_body)));
+  }
+  if (!secret.is_object()) {
     c.Error("Could not find wrapped response");
     return kExitRemoteError;
   }
-  if (!c.field().empty()) return c.PrintField(r->body);
-  // A wrapped list response prints as a list.
-  if (c.table() && GetJson(r->body, "auth").is_null()) {
-    Json data = GetJson(r->body, "data");
-    if (data.is_object() && data.size() == 1 && GetJson(data, "keys").is_array())
-      return c.OutputList(r->body);
-  }
-  return c.OutputSecret(r->body);
+  if (!c.field().empty()) return c.PrintField(secret);
+  // A wrapped list response prints as a list (Vault's extractListData).
+  if (GetJson(GetJson(secret, "data"), "keys").is_array()) return c.OutputList(secret);
+  return c.OutputSecret(secret);
 }
 
 int RunPrintToken(Io& io, const std::vector<std::string>& args) {
@@ -197,7 +221,7 @@ void AddGenericCommands(std::vector<CommandSpec>* out) {
   out->push_back({"write", "Write data, configuration, and secrets", RunWrite});
   out->push_back({"delete", "Delete secrets and configuration", RunDelete});
   out->push_back({"list", "List data or secrets", RunList});
-  out->push_back({"unwrap", "Unwrap a wrapped secret", RunUnwrap});
+  out->push_back({"unwrap", "Unwraps a wrapped secret", RunUnwrap});
   out->push_back({"print token", "Prints the token the CLI would use", RunPrintToken});
 }
 

@@ -1,7 +1,11 @@
 #include "cli/format.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdio>
 
 #include "base/duration.h"
 
@@ -114,6 +118,66 @@ std::string HumanDurationValue(const Json& v) {
   return GoValue(v);
 }
 
+namespace {
+
+// Parses the digits s[pos, pos+n) into *out.
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return std::from_chars(s.data() + pos, s.data() + pos + n, *out).ec == std::errc();
+}
+
+}  // namespace
+
+std::string GoTimeString(std::string_view t) {
+  int year, month, day, hour, min, sec;
+  if (t.size() < 20 || !Digits(t, 0, 4, &year) || t[4] != '-' || !Digits(t, 5, 2, &month) ||
+      t[7] != '-' || !Digits(t, 8, 2, &day) || (t[10] != 'T' && t[10] != 't') ||
+      !Digits(t, 11, 2, &hour) || t[13] != ':' || !Digits(t, 14, 2, &min) || t[16] != ':' ||
+      !Digits(t, 17, 2, &sec))
+    return std::string(t);
+  size_t pos = 19;
+  std::string frac;
+  if (pos < t.size() && t[pos] == '.') {
+    size_t end = pos + 1;
+    while (end < t.size() && t[end] >= '0' && t[end] <= '9') ++end;
+    if (end == pos + 1 || end - pos - 1 > 9) return std::string(t);
+    frac = std::string(t.substr(pos + 1, end - pos - 1));
+    pos = end;
+  }
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();  // Go's .999999999
+  std::string_view zone = t.substr(pos);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d", year, month, day, hour, min,
+                sec);
+  std::string out = buf;
+  if (!frac.empty()) out += "." + frac;
+  if (zone == "Z" || zone == "z") return out + " +0000 UTC";
+  int zh, zm;
+  if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || !Digits(zone, 1, 2, &zh) ||
+      zone[3] != ':' || !Digits(zone, 4, 2, &zm))
+    return std::string(t);
+  long offset = (zh * 3600L + zm * 60L) * (zone[0] == '-' ? -1 : 1);
+  std::string numeric =
+      std::string(1, zone[0]) + std::string(zone.substr(1, 2)) + std::string(zone.substr(4, 2));
+  // Go's time.Parse uses the local zone when it had this offset at this instant.
+  struct tm utc {};
+  utc.tm_year = year - 1900;
+  utc.tm_mon = month - 1;
+  utc.tm_mday = day;
+  utc.tm_hour = hour;
+  utc.tm_min = min;
+  utc.tm_sec = sec;
+  time_t instant = timegm(&utc) - offset;
+  struct tm local {};
+  if (localtime_r(&instant, &local) != nullptr && local.tm_gmtoff == offset &&
+      local.tm_zone != nullptr && local.tm_zone[0] != '\0')
+    return out + " " + numeric + " " + local.tm_zone;
+  return out + " " + numeric + " " + numeric;
+}
+
 bool LooksLikeDuration(std::string_view k) {
   auto ends_with = [k](std::string_view suffix) {
     return k.size() >= suffix.size() && k.substr(k.size() - suffix.size()) == suffix;
@@ -195,7 +259,9 @@ std::string SecretTable(const Json& secret) {
     add("wrapping_token:", GetString(*wrap, "token"));
     add("wrapping_accessor:", GetString(*wrap, "accessor"));
     add("wrapping_token_ttl:", ttl ? HumanDurationValue(*ttl) : "0s");
-    add("wrapping_token_creation_time:", GetString(*wrap, "creation_time"));
+    std::string created = GetString(*wrap, "creation_time");
+    add("wrapping_token_creation_time:",
+        created.empty() ? "0001-01-01 00:00:00 +0000 UTC" : GoTimeString(created));
     add("wrapping_token_creation_path:", GetString(*wrap, "creation_path"));
     std::string wrapped = GetString(*wrap, "wrapped_accessor");
     if (!wrapped.empty()) add("wrapped_accessor:", wrapped);

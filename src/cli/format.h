@@ -25,6 +25,11 @@ std::string GoQuotedList(const Json& v);
 std::string HumanDuration(int64_t seconds);
 // An integer is shown as HumanDuration; anything else as GoValue.
 std::string HumanDurationValue(const Json& v);
+// Go's time.Time String() of an RFC 3339 timestamp, as Vault prints a decoded time:
+// "2024-01-02 15:04:05.5 +0000 UTC" from "2024-01-02T15:04:05.500Z". An offset other than
+// Z prints as Go's fixed zone ("-0500 -0500"), or with the local zone's abbreviation when
+// the local zone had that offset at that time. Text that is not RFC 3339 is returned as is.
+std::string GoTimeString(std::string_view rfc3339);
 // Keys whose integer values are seconds: ttl, *_ttl, period, *_period, duration, ...
 bool LooksLikeDuration(std::string_view key);
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
+
 namespace coffer::cli {
 namespace {
 
@@ -85,8 +88,30 @@ TEST(TableTest, SecretTableWrapInfo) {
   std::string t = SecretTable(secret);
   EXPECT_NE(t.find("wrapping_token:                  hvs.wrap"), std::string::npos) << t;
   EXPECT_NE(t.find("wrapping_token_ttl:              5m"), std::string::npos) << t;
+  EXPECT_NE(t.find("wrapping_token_creation_time:    2024-01-01 00:00:00 +0000 UTC\n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("wrapping_token_creation_path:    secret/data/foo"), std::string::npos) << t;
   EXPECT_EQ(t.find("wrapped_accessor"), std::string::npos);
+  secret["wrap_info"]["wrapped_accessor"] = "inner-acc";
+  EXPECT_NE(SecretTable(secret).find("wrapped_accessor:                inner-acc"),
+            std::string::npos);
   EXPECT_EQ(SecretTable(Json::object()), "");
+}
+
+TEST(FormatTest, GoTimeStringIsGoTimeString) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  EXPECT_EQ(GoTimeString("2024-01-02T15:04:05Z"), "2024-01-02 15:04:05 +0000 UTC");
+  EXPECT_EQ(GoTimeString("2024-01-02T15:04:05.120000Z"), "2024-01-02 15:04:05.12 +0000 UTC");
+  EXPECT_EQ(GoTimeString("2024-01-02T15:04:05.123456789Z"),
+            "2024-01-02 15:04:05.123456789 +0000 UTC");
+  EXPECT_EQ(GoTimeString("2024-01-02T15:04:05.5-05:00"), "2024-01-02 15:04:05.5 -0500 -0500");
+  EXPECT_EQ(GoTimeString("2024-01-02T15:04:05+00:00"), "2024-01-02 15:04:05 +0000 UTC");
+  EXPECT_EQ(GoTimeString("yesterday"), "yesterday");
+  EXPECT_EQ(GoTimeString("2024-01-02T15:04:05"), "2024-01-02T15:04:05");  // no zone
+  unsetenv("TZ");
+  tzset();
 }
 
 TEST(TableTest, ListTableSortsAndDetails) {
