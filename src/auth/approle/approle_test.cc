@@ -594,6 +594,26 @@ TEST_F(ApproleTest, PerFieldPaths) {
   EXPECT_EQ(Do(Operation::kRead, "role/none/token-ttl").error().code(), StatusCode::kNotFound);
 }
 
+TEST_F(ApproleTest, SecretIdTtlCappedByMountMaxAndKeyValueMetadata) {
+  MustDo(Operation::kCreate, "role/r", {{"secret_id_ttl", "1000h"}});
+  Json s = NewSecretId("r", {{"metadata", "team=blue, env=dev"}});
+  EXPECT_EQ(s["secret_id_ttl"], 768 * 3600);  // FakeSystemView's max lease TTL
+  auto lookup = Do(Operation::kUpdate, "role/r/secret-id/lookup", {{"secret_id", s["secret_id"]}});
+  EXPECT_EQ(lookup->data["metadata"], Json({{"env", "dev"}, {"team", "blue"}}));
+  EXPECT_EQ(lookup->data["expiration_time"], FormatTime(clock_.Now() + hours(768)));
+}
+
+TEST_F(ApproleTest, SecretIdWithoutItsAccessorIsRemovedAtLogin) {
+  MustDo(Operation::kCreate, "role/r");
+  Json s = NewSecretId("r");
+  auto accessors = storage_.List("accessor/");
+  ASSERT_EQ(accessors->size(), 1u);
+  ASSERT_TRUE(storage_.Delete("accessor/" + accessors->front()).ok());
+  ExpectError(Login(RoleId("r"), s["secret_id"]), StatusCode::kInvalidArgument,
+              "invalid role or secret ID");
+  EXPECT_EQ(DumpStorage().find("secret_id/"), std::string::npos);
+}
+
 TEST_F(ApproleTest, SaltSurvivesANewBackendInstance) {
   MustDo(Operation::kCreate, "role/r");
   const std::string role_id = RoleId("r");
