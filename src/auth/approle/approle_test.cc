@@ -614,6 +614,22 @@ TEST_F(ApproleTest, SecretIdWithoutItsAccessorIsRemovedAtLogin) {
   EXPECT_EQ(DumpStorage().find("secret_id/"), std::string::npos);
 }
 
+TEST_F(ApproleTest, ExistenceCheckAndUnknownRoles) {
+  core::Request req;
+  req.path = "role/Web";
+  req.storage = &storage_;
+  auto e = backend_->ExistenceCheck(req);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_TRUE(e->checked);
+  EXPECT_FALSE(e->exists);
+  MustDo(Operation::kCreate, "role/web");
+  EXPECT_TRUE(backend_->ExistenceCheck(req)->exists);
+  ExpectError(Do(Operation::kList, "role/nope/secret-id"), StatusCode::kInvalidArgument,
+              "role \"nope\" does not exist");
+  ExpectError(Do(Operation::kUpdate, "role/nope/secret-id/destroy", {{"secret_id", "x"}}),
+              StatusCode::kInvalidArgument, "role \"nope\" does not exist");
+}
+
 TEST_F(ApproleTest, SaltSurvivesANewBackendInstance) {
   MustDo(Operation::kCreate, "role/r");
   const std::string role_id = RoleId("r");

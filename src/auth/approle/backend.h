@@ -3,9 +3,9 @@
 //
 // Thread-safety: HandleRequest and RenewLease may run concurrently. Locks, always taken
 // in this order:
-//   role_mu_          role writes (create/update/delete, role-id), secret-ID issuing and
-//                     destroying, so the role-ID index and the role agree and no secret
-//                     ID is written under a role being deleted;
+//   role_mu_          role writes (create/update/delete, role-id) and secret-ID issuing,
+//                     so the role-ID index and the role agree and no secret ID is written
+//                     under a role being deleted;
 //   tidy_mu_          shared by everything that writes secret-ID or accessor entries,
 //                     exclusive for tidy, so tidy never sees half of a pair;
 //   secret_id_locks_  one of 256 stripes by secret-ID HMAC (Vault's locksutil): a login
