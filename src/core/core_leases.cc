@@ -28,6 +28,24 @@ int64_t CalculateTtl(const SystemView* sys, int64_t increment, int64_t backend_t
   return ttl;
 }
 
+// The request a backend's RenewLease / RevokeLease gets for `lease` on `mount`: the path
+// relative to the mount, the mount's storage, and in data the lease's id, internal data,
+// secret data and issue time (plus what the caller adds).
+Request LeaseRequest(const LeaseEntry& lease, const Mount& mount, Operation op) {
+  Request req;
+  req.operation = op;
+  req.path = lease.path.substr(std::min(lease.path.size(), mount.entry.path.size()));
+  req.mount_point = mount.entry.path;
+  req.mount_type = mount.entry.type;
+  req.mount_accessor = mount.entry.accessor;
+  req.storage = mount.view.get();
+  req.data = Json{{"lease_id", lease.lease_id},
+                  {"internal", lease.internal_data},
+                  {"data", lease.data},
+                  {"issue_time", lease.issue_time}};
+  return req;
+}
+
 }  // namespace
 
 class CoreImpl::Revoker final : public LeaseRevoker {
@@ -37,17 +55,7 @@ class CoreImpl::Revoker final : public LeaseRevoker {
   Status RevokeSecret(const LeaseEntry& lease) override {
     auto mount = core_.routes_.load()->Match(lease.path);
     if (!mount) return Status::Ok();  // its mount is gone: nothing is left to revoke
-    Request req;
-    req.operation = Operation::kDelete;
-    req.path = lease.path.substr(std::min(lease.path.size(), mount->entry.path.size()));
-    req.mount_point = mount->entry.path;
-    req.mount_type = mount->entry.type;
-    req.mount_accessor = mount->entry.accessor;
-    req.storage = mount->view.get();
-    req.data = Json{{"lease_id", lease.lease_id},
-                    {"internal", lease.internal_data},
-                    {"data", lease.data},
-                    {"issue_time", lease.issue_time}};
+    Request req = LeaseRequest(lease, *mount, Operation::kDelete);
     return mount->backend->RevokeLease(req);
   }
 
@@ -112,18 +120,8 @@ Result<Response> CoreImpl::RenewLease(const std::string& lease_id, std::chrono::
   auto renewed = expiration_->Renew(lease_id, [&](const LeaseEntry& lease) -> Result<int64_t> {
     mount = routes_.load()->Match(lease.path);
     if (!mount) return Err(InvalidArgument("lease not found"));
-    Request req;
-    req.operation = Operation::kUpdate;
-    req.path = lease.path.substr(std::min(lease.path.size(), mount->entry.path.size()));
-    req.mount_point = mount->entry.path;
-    req.mount_type = mount->entry.type;
-    req.mount_accessor = mount->entry.accessor;
-    req.storage = mount->view.get();
-    req.data = Json{{"lease_id", lease.lease_id},
-                    {"internal", lease.internal_data},
-                    {"data", lease.data},
-                    {"increment", increment.count()},
-                    {"issue_time", lease.issue_time}};
+    Request req = LeaseRequest(lease, *mount, Operation::kUpdate);
+    req.data["increment"] = increment.count();
     COFFER_ASSIGN_OR_RETURN(Response r, mount->backend->RenewLease(req));
     int64_t backend_ttl = r.secret ? r.secret->ttl.count() : 0;
     int64_t backend_max =

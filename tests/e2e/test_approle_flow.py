@@ -10,18 +10,12 @@ import hvac
 import pytest
 
 from cluster import wait_until
-from conftest import CofferServer, api, free_port
+from conftest import api
 
 
 @pytest.fixture
-def server(workdir):
-    port = free_port()
-    srv = CofferServer(["-dev", "-dev-root-token-id=root", "-dev-leased-kv",
-                        "-dev-listen-address=127.0.0.1:%d" % port],
-                       "http://127.0.0.1:%d" % port, workdir)
-    srv.start()
-    yield srv
-    srv.stop()
+def server(leased_dev_server):
+    return leased_dev_server
 
 
 def test_wrapped_secret_id_login_renew_expiry(server):

@@ -10,7 +10,7 @@ import hvac
 import pytest
 
 from cluster import Cluster, wait_until
-from conftest import CofferServer, api, free_port
+from conftest import api
 
 READER_POLICY = """
 path "secret/*" { capabilities = ["read", "create", "update"] }
@@ -19,14 +19,8 @@ path "auth/token/create" { capabilities = ["update"] }
 
 
 @pytest.fixture
-def leased(workdir):
-    port = free_port()
-    srv = CofferServer(["-dev", "-dev-root-token-id=root", "-dev-leased-kv",
-                        "-dev-listen-address=127.0.0.1:%d" % port],
-                       "http://127.0.0.1:%d" % port, workdir)
-    srv.start()
-    yield srv
-    srv.stop()
+def leased(leased_dev_server):
+    return leased_dev_server
 
 
 @pytest.fixture
