@@ -94,14 +94,21 @@ Status CoreImpl::RegisterLease(const Request& req, const Mount& mount, Response&
   int64_t now = UnixNow(clock_);
   int64_t ttl = CalculateTtl(mount.system_view.get(), 0, secret.ttl.count(), secret.max_ttl.count(),
                              now, now, options_.default_lease_ttl, options_.max_lease_ttl);
-  if (ttl <= 0) return Status::Ok();
   LeaseEntry lease;
+  if (req.token && !req.token->root) {
+    if (req.token->type == TokenType::kService) {
+      lease.token_hash = req.token->cubbyhole_id;
+    } else {
+      // As Vault: a batch token's leases end with it and belong to its parent (none for
+      // an orphan), since the batch token itself is never stored or revoked.
+      lease.token_hash = req.token->parent_hash;
+      if (req.token->expire_time > 0) ttl = std::min(ttl, req.token->expire_time - now);
+    }
+  }
+  if (ttl <= 0) return Status::Ok();
   COFFER_ASSIGN_OR_RETURN(lease.lease_id, expiration_->NewLeaseId(req.path));
   lease.path = req.path;
   lease.mount_accessor = mount.entry.accessor;
-  // Leases of a batch token live on their own (a batch token cannot be revoked).
-  if (req.token && req.token->type == TokenType::kService && !req.token->root)
-    lease.token_hash = req.token->cubbyhole_id;
   lease.data = resp.data;
   lease.internal_data = secret.internal_data;
   lease.renewable = secret.renewable;

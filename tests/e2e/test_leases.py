@@ -246,3 +246,41 @@ def test_a_new_active_node_revokes_what_the_old_one_issued(workdir):
         assert r.status_code == 200 and r.json()["data"]["lease_count"] == 0, r.text
     finally:
         c.stop()
+
+
+def test_batch_token_leases_end_with_it_and_belong_to_its_parent(leased, root):
+    root.sys.create_or_update_policy("reader", READER_POLICY)
+    root.secrets.kv.v1.create_or_update_secret("b", {"v": "1", "ttl": "1h"}, mount_point="secret")
+    parent = root.auth.token.create(policies=["reader"], ttl="1h")["auth"]
+    p = hvac.Client(url=leased.addr, token=parent["client_token"])
+    batch = p.auth.token.create(policies=["reader"], ttl="30s", type="batch")["auth"]
+    assert batch["client_token"].startswith("hvb.")
+    b = hvac.Client(url=leased.addr, token=batch["client_token"])
+    read = b.secrets.kv.v1.read_secret("b", mount_point="secret")
+    assert 0 < read["lease_duration"] <= 30, "capped by the batch token's remaining TTL"
+    root.auth.token.revoke(parent["client_token"])
+    assert lookup(leased, read["lease_id"]).status_code == 400
+
+
+def test_cli_wraps_unwraps_and_manages_leases(leased, root):
+    root.sys.enable_auth_method("approle")
+    root.auth.approle.create_or_update_approle("cli", token_policies=["default"])
+    wrap = leased.cli("write", "-f", "-wrap-ttl=120s", "-field=wrapping_token",
+                      "auth/approle/role/cli/secret-id", token="root").stdout.strip()
+    assert wrap.startswith("hvs.")
+    secret_id = leased.cli("unwrap", "-field=secret_id", token=wrap).stdout.strip()
+    assert len(secret_id) == 36
+    again = leased.cli("unwrap", wrap, token="root", check=False)
+    assert again.returncode != 0 and "wrapping token is not valid" in again.stderr
+
+    root.secrets.kv.v1.create_or_update_secret("c", {"v": "1", "ttl": "1h"}, mount_point="secret")
+    lease_id = root.secrets.kv.v1.read_secret("c", mount_point="secret")["lease_id"]
+    out = leased.cli("lease", "lookup", lease_id, token="root").stdout
+    assert lease_id in out and "renewable" in out
+    out = leased.cli("lease", "renew", "-increment=2h", lease_id, token="root").stdout
+    assert "7200" in out or "2h" in out
+    leased.cli("lease", "revoke", "-sync", lease_id, token="root")
+    assert lookup(leased, lease_id).status_code == 400
+    ids = [root.secrets.kv.v1.read_secret("c", mount_point="secret")["lease_id"] for _ in range(2)]
+    leased.cli("lease", "revoke", "-prefix", "-sync", "secret/c", token="root")
+    assert all(lookup(leased, i).status_code == 400 for i in ids)
