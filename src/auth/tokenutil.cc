@@ -19,14 +19,6 @@ std::chrono::seconds SecondsField(const Json& j, const char* name) {
       j.contains(name) && j[name].is_number_integer() ? j[name].get<int64_t>() : 0);
 }
 
-std::vector<std::string> StringsField(const Json& j, const char* name) {
-  std::vector<std::string> out;
-  if (j.contains(name) && j[name].is_array())
-    for (const auto& e : j[name])
-      if (e.is_string()) out.push_back(e.get<std::string>());
-  return out;
-}
-
 }  // namespace
 
 void TokenParams::AddFields(framework::FieldSchemas* fields) {
@@ -101,12 +93,12 @@ void TokenParams::PopulateData(Json* out) const {
 Result<TokenParams> TokenParams::FromJson(const Json& j) {
   if (!j.is_object()) return Err(Corruption("token params: not an object"));
   TokenParams p;
-  p.bound_cidrs = StringsField(j, "token_bound_cidrs");
+  p.bound_cidrs = StringArrayField(j, "token_bound_cidrs");
   p.explicit_max_ttl = SecondsField(j, "token_explicit_max_ttl");
   p.max_ttl = SecondsField(j, "token_max_ttl");
   p.no_default_policy = j.value("token_no_default_policy", false);
   p.period = SecondsField(j, "token_period");
-  p.policies = StringsField(j, "token_policies");
+  p.policies = StringArrayField(j, "token_policies");
   p.type = j.value("token_type", std::string("default"));
   p.ttl = SecondsField(j, "token_ttl");
   p.num_uses = j.value("token_num_uses", int64_t{0});
@@ -179,10 +171,10 @@ void LegacyTokenFields::ToJson(Json* out) const {
 LegacyTokenFields LegacyTokenFields::FromJson(const Json& j) {
   LegacyTokenFields l;
   if (!j.is_object()) return l;
-  l.policies = StringsField(j, "policies");
+  l.policies = StringArrayField(j, "policies");
   l.ttl = SecondsField(j, "ttl");
   l.max_ttl = SecondsField(j, "max_ttl");
-  l.bound_cidrs = StringsField(j, "bound_cidrs");
+  l.bound_cidrs = StringArrayField(j, "bound_cidrs");
   return l;
 }
 

@@ -10,11 +10,19 @@ Result<Json> ParseJson(std::string_view text) {
   return j;
 }
 
-static std::string Trim(std::string s) {
+std::string TrimSpace(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
+  return std::string(s.substr(b, e - b));
+}
+
+std::vector<std::string> StringArrayField(const Json& j, const char* key) {
+  std::vector<std::string> out;
+  if (j.is_object() && j.contains(key) && j[key].is_array())
+    for (const auto& e : j[key])
+      if (e.is_string()) out.push_back(e.get<std::string>());
+  return out;
 }
 
 Result<std::vector<std::string>> JsonToStringList(const Json& v) {
@@ -26,7 +34,7 @@ Result<std::vector<std::string>> JsonToStringList(const Json& v) {
     while (start <= s.size()) {
       size_t comma = s.find(',', start);
       if (comma == std::string::npos) comma = s.size();
-      std::string item = Trim(s.substr(start, comma - start));
+      std::string item = TrimSpace(std::string_view(s).substr(start, comma - start));
       if (!item.empty()) out.push_back(item);
       start = comma + 1;
     }
@@ -35,7 +43,7 @@ Result<std::vector<std::string>> JsonToStringList(const Json& v) {
   if (v.is_array()) {
     for (const auto& e : v) {
       if (e.is_string()) {
-        std::string item = Trim(e.get<std::string>());
+        std::string item = TrimSpace(e.get<std::string>());
         if (!item.empty()) out.push_back(item);
       } else if (e.is_number()) {
         out.push_back(e.dump());

@@ -19,6 +19,13 @@ Result<Json> ParseJson(std::string_view text);
 // Vault accepts "a,b,c" or ["a","b"] for string lists; returns trimmed, non-empty items.
 Result<std::vector<std::string>> JsonToStringList(const Json& v);
 
+// The strings of the array at j[key] (non-strings skipped); empty when absent. For stored
+// entries, whose shape this program wrote.
+std::vector<std::string> StringArrayField(const Json& j, const char* key);
+
+// `s` without leading and trailing whitespace.
+std::string TrimSpace(std::string_view s);
+
 // Accepts true/false, "true"/"false"/"1"/"0" and numbers, as Vault's weak decoding does.
 Result<bool> JsonToBool(const Json& v);
 

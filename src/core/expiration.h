@@ -11,10 +11,10 @@
 //   token/<token_hash>/<h>   → lease_id       (secret leases of a token)
 //   irrevocable/<h>          → lease_id       (revocation gave up; reported, kept)
 //
-// Scale: nothing is loaded per lease when a node becomes active. Start lists the due
-// bucket names (one key per minute of future expiries, not one per lease) and returns;
-// the manager's thread then revokes due buckets in time order and, in between, counts
-// the leases of each bucket for sys/leases/count. In memory: a count per bucket and a
+// Scale: nothing is loaded per lease when a node becomes active. Start only starts the
+// manager's thread, which lists the due bucket names (one key per minute of future
+// expiries, not one per lease), then revokes due buckets in time order and, in between,
+// counts the leases of each bucket for sys/leases/count. In memory: a count per bucket and a
 // heap of the leases of buckets already drained (at most about a minute of expiries plus
 // failed revocations waiting for their retry), so memory does not grow with the number
 // of leases or with token churn.
@@ -22,7 +22,8 @@
 // Counting while writers run: a write that adds or removes a due key adjusts its
 // bucket's count before the write if the bucket is counted; otherwise it records the key
 // in the bucket's pending set, which the counting pass (under the same mutex) folds into
-// the keys it lists. A failed write undoes its adjustment.
+// the keys it lists; until the bucket names are listed every bucket counts as uncounted.
+// A failed write undoes its adjustment.
 //
 // Revocation goes through a LeaseRevoker (Core: the secret's backend, or the token store
 // for a token's own lease). A failed revocation is retried with exponential backoff
@@ -107,8 +108,8 @@ class ExpirationManager {
                     const Clock& clock, crypto::Random& random);
   ~ExpirationManager();  // Stop()
 
-  // Lists the due buckets and starts the expiry thread, ticking every `tick`. Returns at
-  // once; counting and revocation run on that thread.
+  // Starts the expiry thread, ticking every `tick`. Returns at once; listing the due
+  // buckets, counting and revocation run on that thread.
   Status Start(std::chrono::milliseconds tick = std::chrono::milliseconds(1000));
   // Stops and joins the thread (a revocation in progress finishes first).
   void Stop();
@@ -159,7 +160,7 @@ class ExpirationManager {
   // failures whose backoff passed. Tests call it directly with a FakeClock (after
   // Start(std::chrono::hours(24)) or without Start, see LoadBuckets).
   void RunOnce();
-  // Lists the due buckets (Start does this); counting happens in RunOnce / the thread.
+  // Lists the due buckets (the thread does this first); counting happens on the thread.
   Status LoadBuckets();
   // Counts every uncounted bucket now (tests and the bench).
   Status CountAll();

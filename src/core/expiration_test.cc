@@ -230,6 +230,21 @@ TEST_F(ExpirationTest, CountsStayExactWhileCountingRacesWrites) {
   }());
 }
 
+TEST_F(ExpirationTest, WritesBeforeTheBucketsAreListedAreCountedOnce) {
+  for (int i = 0; i < 20; ++i) Make("p/" + std::to_string(i), 60 * (i % 5 + 1));
+  // A new active node: its thread has not listed the buckets yet while requests write.
+  mgr_ = std::make_unique<ExpirationManager>(view_, "sys/expire/", revoker_, clock_,
+                                             crypto::SystemRandom::Get());
+  for (int i = 20; i < 30; ++i) Make("p/" + std::to_string(i), 60 * (i % 7 + 1));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(mgr_->Revoke("p/" + std::to_string(i)).ok());
+  EXPECT_FALSE(mgr_->Count(std::chrono::milliseconds(0)).has_value()) << "not counted yet";
+  ASSERT_TRUE(mgr_->LoadBuckets().ok());
+  EXPECT_EQ(Count(), 25);
+  RunFor(60 * 8);
+  EXPECT_EQ(Count(), 0);
+  EXPECT_EQ(revoker_.revoked.size(), 30u);
+}
+
 TEST_F(ExpirationTest, TidyDropsDanglingEntriesAndLeasesOfMissingTokens) {
   Make("aws/creds/a/1", 3600, "gone");
   Make("aws/creds/a/2", 3600, "alive");

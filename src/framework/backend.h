@@ -37,6 +37,12 @@ std::string GenericNameRegex(const std::string& name);  // (?P<name>\w(([\w-.]+)
 std::string OptionalTrailingSlash();                    // /?
 std::string MatchAllRegex(const std::string& name);     // (?P<name>.*)
 
+// Wraps a backend's handler method as a framework::OperationFunc / ExistenceFunc.
+template <class B, class R>
+auto Bind(B* backend, R (B::*method)(core::Request&, FieldData&)) {
+  return [backend, method](core::Request& req, FieldData& d) { return (backend->*method)(req, d); };
+}
+
 class Backend : public core::Backend {
  public:
   Backend() = default;

@@ -7,6 +7,8 @@
 
 namespace coffer::auth::approle {
 
+using framework::Bind;
+
 namespace {
 
 using core::Operation;
@@ -15,13 +17,6 @@ using framework::FieldType;
 
 constexpr std::string_view kSaltKey = "salt";
 constexpr size_t kSaltBytes = 32;
-
-template <class B, class R>
-auto Bind(B* backend, R (B::*method)(core::Request&, framework::FieldData&)) {
-  return [backend, method](core::Request& req, framework::FieldData& d) {
-    return (backend->*method)(req, d);
-  };
-}
 
 std::string RolePattern(const std::string& suffix) {
   return "role/" + framework::GenericNameRegex("role_name") + suffix;

@@ -10,13 +10,6 @@ namespace {
 
 constexpr const char* kInvalidCredentials = "invalid role or secret ID";
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 Status Unauthorized(const std::string& remote_addr, const char* what) {
   return InvalidArgument("source address \"" + remote_addr +
                          "\" unauthorized by CIDR restrictions on the " + what);
@@ -26,7 +19,7 @@ Status Unauthorized(const std::string& remote_addr, const char* what) {
 
 Result<core::Response> ApproleBackend::Login(Request& req, FieldData& d) {
   storage::Backend& s = *req.storage;
-  std::string role_id = Trim(d.GetString("role_id"));
+  std::string role_id = TrimSpace(d.GetString("role_id"));
   if (role_id.empty()) return Err(InvalidArgument("missing role_id"));
   COFFER_ASSIGN_OR_RETURN(std::string salted_role_id, Salted(s, role_id));
   COFFER_ASSIGN_OR_RETURN(auto index, s.Get(std::string(kRoleIdPrefix) + salted_role_id));
@@ -45,7 +38,7 @@ Result<core::Response> ApproleBackend::Login(Request& req, FieldData& d) {
 
   std::optional<SecretIdEntry> used;
   if (role->bind_secret_id) {
-    std::string secret_id = Trim(d.GetString("secret_id"));
+    std::string secret_id = TrimSpace(d.GetString("secret_id"));
     if (secret_id.empty()) return Err(InvalidArgument("missing secret_id"));
     auto entry = ConsumeSecretId(req, *role, secret_id);
     WipeString(secret_id);
@@ -85,7 +78,7 @@ Result<SecretIdEntry> ApproleBackend::ConsumeSecretId(Request& req, const RoleEn
     return Err(InvalidArgument(kInvalidCredentials));
   // A secret ID without its accessor entry is half-deleted: finish the job.
   COFFER_ASSIGN_OR_RETURN(std::string salted_accessor, Salted(s, entry.accessor));
-  COFFER_ASSIGN_OR_RETURN(auto accessor, s.Get(AccessorKey(salted_accessor)));
+  COFFER_ASSIGN_OR_RETURN(auto accessor, s.Get(SecretIdAccessorKey(salted_accessor)));
   if (!accessor) {
     COFFER_RETURN_IF_ERROR(s.Delete(key));
     return Err(InvalidArgument(kInvalidCredentials));

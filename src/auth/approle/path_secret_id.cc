@@ -107,7 +107,7 @@ Result<core::Response> ApproleBackend::IssueSecretId(Request& req, FieldData& d,
     if (effective_ttl.count() > 0) entry.expiration_time = entry.creation_time + effective_ttl;
     const std::vector<storage::Op> ops = {
         storage::Op::Put(
-            AccessorKey(salted_accessor),
+            SecretIdAccessorKey(salted_accessor),
             Json{{"secret_id_hmac", entry.secret_id_hmac}, {"role_hmac", role_hmac}}.dump()),
         storage::Op::Put(key, entry.Serialize())};
     COFFER_RETURN_IF_ERROR(s.Batch(ops));
@@ -170,7 +170,7 @@ Result<core::Response> ApproleBackend::LookupSecretIdAccessor(Request& req, Fiel
   if (accessor.empty()) return Err(InvalidArgument("missing secret_id_accessor"));
   COFFER_ASSIGN_OR_RETURN(RoleEntry role, RequireRole(req, d));
   COFFER_ASSIGN_OR_RETURN(std::string salted, Salted(*req.storage, accessor));
-  COFFER_ASSIGN_OR_RETURN(auto index, req.storage->Get(AccessorKey(salted)));
+  COFFER_ASSIGN_OR_RETURN(auto index, req.storage->Get(SecretIdAccessorKey(salted)));
   if (!index) return Err(AccessorNotFound(accessor));
   auto j = ParseJson(*index);
   if (!j || !j->is_object()) return Err(Corruption("approle: unreadable accessor entry"));
@@ -188,7 +188,7 @@ Result<core::Response> ApproleBackend::DestroySecretIdAccessor(Request& req, Fie
   COFFER_ASSIGN_OR_RETURN(RoleEntry role, RequireRole(req, d));
   COFFER_ASSIGN_OR_RETURN(std::string salted, Salted(*req.storage, accessor));
   std::shared_lock<std::shared_mutex> tidy_lock(tidy_mu_);
-  COFFER_ASSIGN_OR_RETURN(auto index, req.storage->Get(AccessorKey(salted)));
+  COFFER_ASSIGN_OR_RETURN(auto index, req.storage->Get(SecretIdAccessorKey(salted)));
   if (!index) return Err(AccessorNotFound(accessor));
   auto j = ParseJson(*index);
   if (!j || !j->is_object()) return Err(Corruption("approle: unreadable accessor entry"));
@@ -206,7 +206,7 @@ Status ApproleBackend::DeleteSecretIdEntry(storage::Backend& s, const std::strin
                                            const SecretIdEntry& entry) {
   COFFER_ASSIGN_OR_RETURN(std::string salted, Salted(s, entry.accessor));
   const std::vector<storage::Op> ops = {
-      storage::Op::Delete(AccessorKey(salted)),
+      storage::Op::Delete(SecretIdAccessorKey(salted)),
       storage::Op::Delete(SecretIdKey(role_hmac, entry.secret_id_hmac))};
   return s.Batch(ops);
 }

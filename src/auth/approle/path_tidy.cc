@@ -40,7 +40,7 @@ Result<core::Response> ApproleBackend::TidySecretIds(Request& req, FieldData&) {
       bool has_accessor = false;
       if (entry) {
         COFFER_ASSIGN_OR_RETURN(salted, Salted(s, entry->accessor));
-        COFFER_ASSIGN_OR_RETURN(auto accessor, s.Get(AccessorKey(*salted)));
+        COFFER_ASSIGN_OR_RETURN(auto accessor, s.Get(SecretIdAccessorKey(*salted)));
         has_accessor = accessor.has_value();
       }
       if (!orphan && entry && has_accessor && !entry->Expired(now)) {
@@ -55,7 +55,7 @@ Result<core::Response> ApproleBackend::TidySecretIds(Request& req, FieldData&) {
   COFFER_ASSIGN_OR_RETURN(auto accessors, s.List(kAccessorPrefix));
   for (const auto& a : accessors) {
     if (live_accessors.count(a) != 0) continue;
-    COFFER_RETURN_IF_ERROR(s.Delete(AccessorKey(a)));
+    COFFER_RETURN_IF_ERROR(s.Delete(SecretIdAccessorKey(a)));
     ++accessors_deleted;
   }
   return Response::WithData(

@@ -9,14 +9,6 @@ namespace coffer::auth::approle {
 
 namespace {
 
-std::vector<std::string> Strings(const Json& j, const char* key) {
-  std::vector<std::string> out;
-  if (j.contains(key) && j[key].is_array())
-    for (const auto& e : j[key])
-      if (e.is_string()) out.push_back(e.get<std::string>());
-  return out;
-}
-
 // "a.b.c.d/n" → ("a.b.c.d", n); a bare address is its own /32 or /128 block.
 int PrefixLength(const std::string& cidr) {
   size_t slash = cidr.find('/');
@@ -52,11 +44,11 @@ Result<RoleEntry> RoleEntry::Parse(std::string_view stored) {
   r.role_id = j->value("role_id", std::string());
   r.hmac_key = j->value("hmac_key", std::string());
   r.bind_secret_id = j->value("bind_secret_id", true);
-  r.secret_id_bound_cidrs = Strings(*j, "secret_id_bound_cidrs");
+  r.secret_id_bound_cidrs = StringArrayField(*j, "secret_id_bound_cidrs");
   r.secret_id_num_uses = j->value("secret_id_num_uses", int64_t{0});
   r.secret_id_ttl = std::chrono::seconds(j->value("secret_id_ttl", int64_t{0}));
   r.local_secret_ids = j->value("local_secret_ids", false);
-  r.legacy_policies = Strings(*j, "legacy_policies");
+  r.legacy_policies = StringArrayField(*j, "legacy_policies");
   r.legacy_period = std::chrono::seconds(j->value("legacy_period", int64_t{0}));
   COFFER_ASSIGN_OR_RETURN(r.token, TokenParams::FromJson(*j));
   if (r.hmac_key.empty() || r.role_id.empty())

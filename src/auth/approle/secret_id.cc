@@ -19,21 +19,6 @@ std::string VaultTime(TimePoint t) {
   return t == TimePoint() ? "0001-01-01T00:00:00Z" : FormatTime(t);
 }
 
-std::vector<std::string> Strings(const Json& j, const char* key) {
-  std::vector<std::string> out;
-  if (j.contains(key) && j[key].is_array())
-    for (const auto& e : j[key])
-      if (e.is_string()) out.push_back(e.get<std::string>());
-  return out;
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 }  // namespace
 
 std::string SecretIdEntry::Serialize() const {
@@ -65,8 +50,8 @@ Result<SecretIdEntry> SecretIdEntry::Parse(std::string_view stored) {
   if (j->contains("metadata") && (*j)["metadata"].is_object())
     for (const auto& [k, v] : (*j)["metadata"].items())
       if (v.is_string()) e.metadata[k] = v.get<std::string>();
-  e.cidr_list = Strings(*j, "cidr_list");
-  e.token_bound_cidrs = Strings(*j, "token_bound_cidrs");
+  e.cidr_list = StringArrayField(*j, "cidr_list");
+  e.token_bound_cidrs = StringArrayField(*j, "token_bound_cidrs");
   if (e.secret_id_hmac.empty() || e.accessor.empty())
     return Err(Corruption("approle: secret ID entry without keys"));
   return e;
@@ -86,7 +71,7 @@ Json SecretIdEntry::LookupData() const {
 
 Result<std::map<std::string, std::string>> ParseMetadata(const std::string& input) {
   std::map<std::string, std::string> out;
-  const std::string trimmed = Trim(input);
+  const std::string trimmed = TrimSpace(input);
   if (trimmed.empty()) return out;
   if (trimmed.front() == '{') {
     auto j = ParseJson(trimmed);
@@ -103,12 +88,12 @@ Result<std::map<std::string, std::string>> ParseMetadata(const std::string& inpu
   std::stringstream ss(trimmed);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    item = Trim(item);
+    item = TrimSpace(item);
     size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
       return Err(
           InvalidArgument("failed to parse metadata: invalid key/value pair \"" + item + "\""));
-    out[Trim(item.substr(0, eq))] = Trim(item.substr(eq + 1));
+    out[TrimSpace(item.substr(0, eq))] = TrimSpace(item.substr(eq + 1));
   }
   return out;
 }
@@ -121,7 +106,7 @@ std::string SecretIdKey(const std::string& role_hmac, const std::string& secret_
   return SecretIdDir(role_hmac) + secret_id_hmac;
 }
 
-std::string AccessorKey(const std::string& salted_accessor) {
+std::string SecretIdAccessorKey(const std::string& salted_accessor) {
   return std::string(kAccessorPrefix) + salted_accessor;
 }
 

@@ -51,6 +51,6 @@ Result<std::map<std::string, std::string>> ParseMetadata(const std::string& inpu
 // Keys: the directory of a role's secret IDs, one secret ID's entry, an accessor entry.
 std::string SecretIdDir(const std::string& role_hmac);
 std::string SecretIdKey(const std::string& role_hmac, const std::string& secret_id_hmac);
-std::string AccessorKey(const std::string& salted_accessor);
+std::string SecretIdAccessorKey(const std::string& salted_accessor);
 
 }  // namespace coffer::auth::approle

@@ -12,22 +12,9 @@ namespace {
 
 constexpr char kRolePrefix[] = "roles/";
 
-std::vector<std::string> Strings(const Json& j, const char* key) {
-  std::vector<std::string> out;
-  if (j.contains(key) && j[key].is_array())
-    for (const auto& e : j[key])
-      if (e.is_string()) out.push_back(e.get<std::string>());
-  return out;
-}
-
 std::chrono::seconds Seconds(const Json& j, const char* key) {
   return std::chrono::seconds(j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>()
                                                                             : 0);
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
 std::string Lower(std::string s) {
@@ -70,17 +57,17 @@ Result<TokenRole> TokenRole::FromJson(const Json& j) {
   TokenRole r;
   try {
     r.name = j.value("name", "");
-    r.allowed_policies = Strings(j, "allowed_policies");
-    r.disallowed_policies = Strings(j, "disallowed_policies");
-    r.allowed_policies_glob = Strings(j, "allowed_policies_glob");
-    r.disallowed_policies_glob = Strings(j, "disallowed_policies_glob");
+    r.allowed_policies = StringArrayField(j, "allowed_policies");
+    r.disallowed_policies = StringArrayField(j, "disallowed_policies");
+    r.allowed_policies_glob = StringArrayField(j, "allowed_policies_glob");
+    r.disallowed_policies_glob = StringArrayField(j, "disallowed_policies_glob");
     r.orphan = j.value("orphan", false);
     r.renewable = j.value("renewable", true);
     r.path_suffix = j.value("path_suffix", "");
-    r.allowed_entity_aliases = Strings(j, "allowed_entity_aliases");
+    r.allowed_entity_aliases = StringArrayField(j, "allowed_entity_aliases");
     r.period = Seconds(j, "period");
     r.explicit_max_ttl = Seconds(j, "explicit_max_ttl");
-    r.bound_cidrs = Strings(j, "bound_cidrs");
+    r.bound_cidrs = StringArrayField(j, "bound_cidrs");
   } catch (const Json::exception&) {
     return Err(Corruption("token role: malformed"));
   }
@@ -177,7 +164,7 @@ std::vector<std::string> SanitizeTokenPolicies(const std::vector<std::string>& i
                                                bool add_default) {
   std::set<std::string> out;
   for (const auto& raw : in) {
-    std::string p = Lower(Trim(raw));
+    std::string p = Lower(TrimSpace(raw));
     if (p == "root") return {"root"};
     if (!p.empty()) out.insert(p);
   }
@@ -188,7 +175,7 @@ std::vector<std::string> SanitizeTokenPolicies(const std::vector<std::string>& i
 std::vector<std::string> RemoveDuplicatesLower(const std::vector<std::string>& in) {
   std::set<std::string> out;
   for (const auto& raw : in) {
-    std::string p = Lower(Trim(raw));
+    std::string p = Lower(TrimSpace(raw));
     if (!p.empty()) out.insert(p);
   }
   return {out.begin(), out.end()};

@@ -9,18 +9,13 @@
 
 namespace coffer::auth::userpass {
 
+using framework::Bind;
+
 namespace {
 
 using core::Operation;
 using framework::FieldSchema;
 using framework::FieldType;
-
-template <class B, class R>
-auto Bind(B* backend, R (B::*method)(core::Request&, framework::FieldData&)) {
-  return [backend, method](core::Request& req, framework::FieldData& d) {
-    return (backend->*method)(req, d);
-  };
-}
 
 }  // namespace
 

@@ -9,9 +9,12 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "core/logical.h"
+#include "framework/backend.h"
 #include "framework/field_data.h"
 
 namespace coffer::engines::kv {
+
+using framework::Bind;
 
 // Vault's logical.RespondWithStatusCode: `data` rendered in the normal envelope, but with
 // HTTP status `status` (e.g. a 404 that still carries a deleted version's metadata).
@@ -28,14 +31,6 @@ Result<int64_t> IntParam(const core::Request& req, const framework::FieldData& d
 
 // Vault's TypeCommaIntSlice: [1, "2"], "1,2", or 3.
 Result<std::vector<uint64_t>> ParseVersionList(const Json& raw);
-
-// Wraps a backend's handler method as a framework::OperationFunc / ExistenceFunc.
-template <class B, class R>
-auto Bind(B* backend, R (B::*method)(core::Request&, framework::FieldData&)) {
-  return [backend, method](core::Request& req, framework::FieldData& d) {
-    return (backend->*method)(req, d);
-  };
-}
 
 // A folder path for List: "" stays "", otherwise ensure one trailing '/'.
 std::string AsFolder(std::string path);
