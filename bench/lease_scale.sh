@@ -4,13 +4,16 @@
 # active and serves requests within 5 s, expiry data loaded lazily or in the background, and
 # its resident memory stays under 1 GB").
 #   1. One TLS node on storage "raft" (single voter, disable_mlock), init 1/1, unseal, KV v2
-#      at secret/, one secret written (secret/bench/read, as bench/kv_read.lua reads).
+#      at secret/, one secret written (secret/bench/read, as bench/kv_read.lua reads), and
+#      wrk KV reads of it on the empty store (the reference for step 3's reads).
 #   2. Fill: wrk (2 threads, FILL_CONNS connections) POSTs auth/token/create with the root
 #      token (bench/token_create.lua: policies ["default"], a TTL drawn per request between
 #      1h and 768h, so the due index has one bucket per minute of that range, ~46,000); each
 #      thread stops after its share of 200s, a few curl requests top up to exactly N, and
 #      GET sys/leases/count must then report N. Prints the fill rate.
-#   3. VmRSS/VmHWM after the fill; SIGTERM; the same server restarted on the same data; then
+#   3. VmRSS/VmHWM after the fill; then, for each of RESTARTS (a warm restart, then a cold
+#      one with our data files evicted from the page cache): SIGTERM, the same server
+#      restarted on the same data, and
 #      (a) sys/unseal sent → first 200 from GET secret/data/bench/read (root token): target
 #          < 5 s; memory at that point;
 #      (b) time until GET sys/leases/count returns N (the background count finished), polled
@@ -25,13 +28,17 @@
 #   READ_SECS=10           seconds per wrk KV-read run (32 connections, 2 threads)
 #   COFFER_BIN=./build/src/coffer
 #   BENCH_DIR=/tmp         where the work directory (data, logs, certificate) is created
-#   KEEP_WORK=1            keep the work directory after the run
+#   RESTARTS="warm cold"   the restarts measured, in order: warm = the data files stay in
+#                          the page cache; cold = they are evicted first (fdatasync +
+#                          POSIX_FADV_DONTNEED on each file of the data directory only)
+#   KEEP_WORK=1            keep the work directory (with init.json: unseal key, root token)
 # Needs: a built coffer (ninja -C build coffer), wrk, openssl, curl, /usr/bin/python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 FILL_CONNS=${FILL_CONNS:-64}
 READ_SECS=${READ_SECS:-10}
+RESTARTS=${RESTARTS:-warm cold}
 BIN=${COFFER_BIN:-./build/src/coffer}
 PY=/usr/bin/python3
 [ -x "$BIN" ] || { echo "lease_scale: $BIN not found; build it first (ninja -C build coffer)" >&2; exit 1; }
@@ -125,6 +132,7 @@ start_server
 INIT=$(cf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' "$ADDR/v1/sys/init") || die "sys/init"
 KEY=$(echo "$INIT" | jget 'd["keys_base64"][0]')
 TOKEN=$(echo "$INIT" | jget 'd["root_token"]')
+(umask 077; echo "$INIT" > "$WORK/init.json")  # unseal key and root token, for KEEP_WORK=1
 cf -X PUT -d "{\"key\":\"$KEY\"}" "$ADDR/v1/sys/unseal" >/dev/null || die "sys/unseal"
 deadline=$((SECONDS + 60))
 until [ "$(code "$ADDR/v1/sys/health")" = 200 ]; do
@@ -142,6 +150,8 @@ done
 kv_ok || die "reading secret/bench/read"
 C0=$(lease_count)
 [ "$C0" = 0 ] || die "sys/leases/count is $C0 before the fill, expected 0"
+READ0=$(run_read_wrk)
+echo "KV read before the fill, ${READ_SECS}s: $READ0"
 
 # --- 2. fill N leases ---
 echo "== fill: $N tokens (auth/token/create, TTL 1h..768h), wrk -t2 -c$FILL_CONNS"
@@ -189,78 +199,106 @@ DATA_SIZE=$(du -sh "$WORK/data" | cut -f1)
 echo "filled: $N leases in $FILL_MS ms = $FILL_RATE tokens/s (top-up $TOPUP by curl); sys/leases/count = $C"
 echo "after the fill: $MEM_FILL; data directory $DATA_SIZE"
 
-# --- 3. restart on the same data ---
-kill -TERM "$PID"
-T_STOP0=$(now)
-wait "$PID" || true
-STOP_MS=$(ms_between "$T_STOP0" "$(now)")
-PID=""
-echo "== restart (SIGTERM took $STOP_MS ms)"
-T_START0=$(now)
-start_server
-LISTEN_MS=$(ms_between "$T_START0" "$(now)")
-MEM_SEALED=$(mem)
-echo "listening (sealed) after $LISTEN_MS ms: $MEM_SEALED"
-T0=$(now)
-cf -X PUT -d "{\"key\":\"$KEY\"}" "$ADDR/v1/sys/unseal" > "$WORK/unseal.json" || die "sys/unseal after restart"
-T_UNSEAL_RET=$(now)
-until kv_ok; do
-  kill -0 "$PID" 2>/dev/null || die "server exited after unseal"
-  [ "$(ms_between "$T0" "$(now)")" -lt 120000 ] || die "no KV read 120 s after unseal"
-done
-T1=$(now)
-A_MS=$(ms_between "$T0" "$T1")
-MEM_A=$(mem)
-echo "(a) unseal sent → first KV read 200: $A_MS ms (unseal request returned after $(ms_between "$T0" "$T_UNSEAL_RET") ms); $MEM_A"
-
-# (b) poll sys/leases/count in the background until it reports N; note time and memory.
-(
-  while :; do
-    c=$(lease_count)
-    if [ "$c" = "$N" ]; then
-      t=$(now)
-      echo "$t $(mem)" > "$WORK/counted"
-      exit 0
-    fi
-    echo "$(now) $c" >> "$WORK/count-polls"
-    sleep 0.05
+# --- 3. restarts on the same data ---
+# evict: fdatasync + POSIX_FADV_DONTNEED on every file of the data directory (only our
+# files leave the page cache; nothing global like drop_caches).
+evict() {
+  $PY - "$WORK/data" <<'PYEOF'
+import os, sys
+for root, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        fd = os.open(os.path.join(root, f), os.O_RDWR)
+        try:
+            os.fdatasync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+PYEOF
+}
+cached() { fincore -b -n -o RES "$WORK/data/fsm/data.mdb" 2>/dev/null | awk '{printf "%.0f MiB", $1/1048576}'; }
+# Rss of the LMDB mapping alone (from smaps)
+mdb_rss() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ /{m=($6 ~ /data\.mdb$/)} m && /^Rss:/{s+=$2} END{printf "%.0f MiB", s/1024}' \
+    "/proc/$PID/smaps"
+}
+declare -A R
+restart_measure() {  # mode (warm | cold)
+  local m=$1 t0 t1 tb tr1 tr1e wait_s mem_b read1 read2 overlap
+  kill -TERM "$PID"
+  t0=$(now)
+  wait "$PID" || true
+  PID=""
+  R[$m,stop]=$(ms_between "$t0" "$(now)")
+  [ "$m" != cold ] || evict
+  R[$m,cached]=$(cached)
+  echo "== $m restart (SIGTERM took ${R[$m,stop]} ms; data.mdb in the page cache: ${R[$m,cached]})"
+  t0=$(now)
+  start_server
+  R[$m,listen]=$(ms_between "$t0" "$(now)")
+  R[$m,mem_sealed]=$(mem)
+  echo "listening (sealed) after ${R[$m,listen]} ms: ${R[$m,mem_sealed]}"
+  rm -f "$WORK/counted" "$WORK/count-polls"
+  t0=$(now)
+  cf -X PUT -d "{\"key\":\"$KEY\"}" "$ADDR/v1/sys/unseal" > "$WORK/unseal.json" || die "sys/unseal after restart"
+  R[$m,unseal_ret]=$(ms_between "$t0" "$(now)")
+  until kv_ok; do
+    kill -0 "$PID" 2>/dev/null || die "server exited after unseal"
+    [ "$(ms_between "$t0" "$(now)")" -lt 120000 ] || die "no KV read 120 s after unseal"
   done
-) &
-POLL_PID=$!
-T_R1=$(now)
-READ1=$(run_read_wrk)
-T_R1E=$(now)
-echo "KV read right after (a), ${READ_SECS}s: $READ1"
-deadline=$((SECONDS + 900))
-while [ ! -s "$WORK/counted" ]; do
-  kill -0 "$POLL_PID" 2>/dev/null || die "count poller exited"
-  [ $SECONDS -lt $deadline ] || die "sys/leases/count did not reach $N within 900 s after (a)"
-  sleep 0.1
-done
-wait "$POLL_PID" || true
-POLL_PID=""
-read -r TB MEM_B < "$WORK/counted"
-B_MS=$(ms_between "$T0" "$TB")
-echo "(b) unseal sent → sys/leases/count = $N: $B_MS ms; $MEM_B"
-if awk -v b="$TB" -v e="$T_R1E" 'BEGIN{exit !(b < e)}'; then
-  OVERLAP="count finished $(ms_between "$T_R1" "$TB") ms into this ${READ_SECS} s run"
-else
-  OVERLAP="count still running for the whole run"
-fi
-READ2=$(run_read_wrk)
-echo "KV read after the count finished, ${READ_SECS}s: $READ2"
-wait_s=$(awk -v b="$TB" -v n="$(now)" 'BEGIN{w=b+30-n; printf "%.2f", (w > 0 ? w : 0)}')
-sleep "$wait_s"
-MEM_C=$(mem)
-echo "30 s after (b) (+$(ms_between "$TB" "$(now)") ms): $MEM_C"
-C_END=$(lease_count)
+  t1=$(now)
+  R[$m,a]=$(ms_between "$t0" "$t1")
+  R[$m,mem_a]=$(mem)
+  echo "(a) unseal sent → first KV read 200: ${R[$m,a]} ms (the unseal request returned after ${R[$m,unseal_ret]} ms); ${R[$m,mem_a]}"
+  # (b) poll sys/leases/count in the background until it reports N; note time and memory.
+  (
+    while :; do
+      c=$(lease_count)
+      if [ "$c" = "$N" ]; then
+        echo "$(now) $(mem)" > "$WORK/counted"
+        exit 0
+      fi
+      echo "$(now) $c" >> "$WORK/count-polls"
+      sleep 0.05
+    done
+  ) &
+  POLL_PID=$!
+  tr1=$(now)
+  read1=$(run_read_wrk)
+  tr1e=$(now)
+  echo "KV read right after (a), ${READ_SECS}s: $read1"
+  local deadline=$((SECONDS + 900))
+  while [ ! -s "$WORK/counted" ]; do
+    kill -0 "$POLL_PID" 2>/dev/null || die "count poller exited"
+    [ $SECONDS -lt $deadline ] || die "sys/leases/count did not reach $N within 900 s after (a)"
+    sleep 0.1
+  done
+  wait "$POLL_PID" || true
+  POLL_PID=""
+  read -r tb mem_b < "$WORK/counted"
+  R[$m,b]=$(ms_between "$t0" "$tb")
+  R[$m,mem_b]=$mem_b
+  echo "(b) unseal sent → sys/leases/count = $N: ${R[$m,b]} ms; $mem_b"
+  if awk -v b="$tb" -v e="$tr1e" 'BEGIN{exit !(b < e)}'; then
+    overlap="the count finished $(ms_between "$tr1" "$tb") ms into this run"
+  else
+    overlap="the count ran during the whole run"
+  fi
+  read2=$(run_read_wrk)
+  echo "KV read after the count finished, ${READ_SECS}s: $read2"
+  wait_s=$(awk -v b="$tb" -v n="$(now)" 'BEGIN{w=b+30-n; printf "%.2f", (w > 0 ? w : 0)}')
+  sleep "$wait_s"
+  R[$m,mem_c]="$(mem), of which the LMDB map $(mdb_rss)"
+  echo "30 s after (b) (+$(ms_between "$tb" "$(now)") ms): ${R[$m,mem_c]}"
+  R[$m,count_end]=$(lease_count)
+  R[$m,read1]="$read1 ($overlap)"
+  R[$m,read2]=$read2
+  R[$m,ratio]=$(awk -v a="$(echo "$read1" | field rps)" -v b="$(echo "$read2" | field rps)" \
+    'BEGIN{printf "%.2f", (b > 0 ? a / b : 0)}')
+  R[$m,hwm]=$(awk '/^VmHWM:/{printf "%.0f", $2/1024}' "/proc/$PID/status")
+}
+for mode in $RESTARTS; do restart_measure "$mode"; done
 
-r1=$(echo "$READ1" | field rps) r2=$(echo "$READ2" | field rps)
-RATIO=$(awk -v a="$r1" -v b="$r2" 'BEGIN{printf "%.2f", (b > 0 ? a / b : 0)}')
-rss_max_mib() { echo "$1" | sed -n 's/VmRSS=\([0-9]*\)MiB.*/\1/p'; }
-hwm_mib() { echo "$1" | sed -n 's/.*VmHWM=\([0-9]*\)MiB.*/\1/p'; }
-HWM_AFTER=$(hwm_mib "$MEM_C")
-
+met() { if [ "$1" -lt "$2" ]; then echo met; else echo MISSED; fi; }
 echo
 echo "== summary (N=$N; coffer storage raft, TLS, single node; $(nproc) cores, $(uname -r)) =="
 printf '%-46s %s\n' \
@@ -268,11 +306,16 @@ printf '%-46s %s\n' \
   "sys/leases/count after fill" "$C" \
   "memory after fill" "$MEM_FILL" \
   "data directory" "$DATA_SIZE" \
-  "restart: listening (sealed)" "$LISTEN_MS ms; $MEM_SEALED" \
-  "(a) unseal sent -> first KV read 200" "$A_MS ms (target < 5000: $([ "$A_MS" -lt 5000 ] && echo met || echo MISSED)); $MEM_A" \
-  "(b) unseal sent -> leases/count = N" "$B_MS ms; $MEM_B" \
-  "30 s after (b)" "$MEM_C; count $C_END" \
-  "KV read during/right after (a)" "$READ1 ($OVERLAP)" \
-  "KV read after count finished" "$READ2" \
-  "ratio (first / second)" "$RATIO" \
-  "peak RSS of the restarted node (VmHWM)" "$HWM_AFTER MiB (target < 1024: $([ "$HWM_AFTER" -lt 1024 ] && echo met || echo MISSED))"
+  "KV read before the fill (empty store)" "$READ0"
+for m in $RESTARTS; do
+  printf '%-46s %s\n' \
+    "$m restart: data.mdb cached before start" "${R[$m,cached]}" \
+    "$m restart: listening (sealed)" "${R[$m,listen]} ms; ${R[$m,mem_sealed]}" \
+    "$m (a) unseal sent -> first KV read 200" "${R[$m,a]} ms (target < 5000: $(met "${R[$m,a]}" 5000)); ${R[$m,mem_a]}" \
+    "$m (b) unseal sent -> leases/count = N" "${R[$m,b]} ms; ${R[$m,mem_b]}" \
+    "$m 30 s after (b)" "${R[$m,mem_c]}; count ${R[$m,count_end]}" \
+    "$m KV read right after (a)" "${R[$m,read1]}" \
+    "$m KV read after the count" "${R[$m,read2]}" \
+    "$m ratio (first / second)" "${R[$m,ratio]}" \
+    "$m peak RSS since restart (VmHWM)" "${R[$m,hwm]} MiB (target < 1024: $(met "${R[$m,hwm]}" 1024))"
+done
