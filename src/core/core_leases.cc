@@ -28,6 +28,24 @@ int64_t CalculateTtl(const SystemView* sys, int64_t increment, int64_t backend_t
   return ttl;
 }
 
+// The request a backend's RenewLease / RevokeLease gets for `lease` on `mount`: the path
+// relative to the mount, the mount's storage, and in data the lease's id, internal data,
+// secret data and issue time (plus what the caller adds).
+Request LeaseRequest(const LeaseEntry& lease, const Mount& mount, Operation op) {
+  Request req;
+  req.operation = op;
+  req.path = lease.path.substr(std::min(lease.path.size(), mount.entry.path.size()));
+  req.mount_point = mount.entry.path;
+  req.mount_type = mount.entry.type;
+  req.mount_accessor = mount.entry.accessor;
+  req.storage = mount.view.get();
+  req.data = Json{{"lease_id", lease.lease_id},
+                  {"internal", lease.internal_data},
+                  {"data", lease.data},
+                  {"issue_time", lease.issue_time}};
+  return req;
+}
+
 }  // namespace
 
 class CoreImpl::Revoker final : public LeaseRevoker {
@@ -37,17 +55,7 @@ class CoreImpl::Revoker final : public LeaseRevoker {
   Status RevokeSecret(const LeaseEntry& lease) override {
     auto mount = core_.routes_.load()->Match(lease.path);
     if (!mount) return Status::Ok();  // its mount is gone: nothing is left to revoke
-    Request req;
-    req.operation = Operation::kDelete;
-    req.path = lease.path.substr(std::min(lease.path.size(), mount->entry.path.size()));
-    req.mount_point = mount->entry.path;
-    req.mount_type = mount->entry.type;
-    req.mount_accessor = mount->entry.accessor;
-    req.storage = mount->view.get();
-    req.data = Json{{"lease_id", lease.lease_id},
-                    {"internal", lease.internal_data},
-                    {"data", lease.data},
-                    {"issue_time", lease.issue_time}};
+    Request req = LeaseRequest(lease, *mount, Operation::kDelete);
     return mount->backend->RevokeLease(req);
   }
 
@@ -86,14 +94,21 @@ Status CoreImpl::RegisterLease(const Request& req, const Mount& mount, Response&
   int64_t now = UnixNow(clock_);
   int64_t ttl = CalculateTtl(mount.system_view.get(), 0, secret.ttl.count(), secret.max_ttl.count(),
                              now, now, options_.default_lease_ttl, options_.max_lease_ttl);
-  if (ttl <= 0) return Status::Ok();
   LeaseEntry lease;
+  if (req.token && !req.token->root) {
+    if (req.token->type == TokenType::kService) {
+      lease.token_hash = req.token->cubbyhole_id;
+    } else {
+      // As Vault: a batch token's leases end with it and belong to its parent (none for
+      // an orphan), since the batch token itself is never stored or revoked.
+      lease.token_hash = req.token->parent_hash;
+      if (req.token->expire_time > 0) ttl = std::min(ttl, req.token->expire_time - now);
+    }
+  }
+  if (ttl <= 0) return Status::Ok();
   COFFER_ASSIGN_OR_RETURN(lease.lease_id, expiration_->NewLeaseId(req.path));
   lease.path = req.path;
   lease.mount_accessor = mount.entry.accessor;
-  // Leases of a batch token live on their own (a batch token cannot be revoked).
-  if (req.token && req.token->type == TokenType::kService && !req.token->root)
-    lease.token_hash = req.token->cubbyhole_id;
   lease.data = resp.data;
   lease.internal_data = secret.internal_data;
   lease.renewable = secret.renewable;
@@ -112,18 +127,8 @@ Result<Response> CoreImpl::RenewLease(const std::string& lease_id, std::chrono::
   auto renewed = expiration_->Renew(lease_id, [&](const LeaseEntry& lease) -> Result<int64_t> {
     mount = routes_.load()->Match(lease.path);
     if (!mount) return Err(InvalidArgument("lease not found"));
-    Request req;
-    req.operation = Operation::kUpdate;
-    req.path = lease.path.substr(std::min(lease.path.size(), mount->entry.path.size()));
-    req.mount_point = mount->entry.path;
-    req.mount_type = mount->entry.type;
-    req.mount_accessor = mount->entry.accessor;
-    req.storage = mount->view.get();
-    req.data = Json{{"lease_id", lease.lease_id},
-                    {"internal", lease.internal_data},
-                    {"data", lease.data},
-                    {"increment", increment.count()},
-                    {"issue_time", lease.issue_time}};
+    Request req = LeaseRequest(lease, *mount, Operation::kUpdate);
+    req.data["increment"] = increment.count();
     COFFER_ASSIGN_OR_RETURN(Response r, mount->backend->RenewLease(req));
     int64_t backend_ttl = r.secret ? r.secret->ttl.count() : 0;
     int64_t backend_max =

@@ -65,6 +65,8 @@ TokenInfo InfoFromEntry(const TokenEntry& e) {
   t.root = e.IsRoot();
   t.entity_id = e.entity_id;
   t.cubbyhole_id = e.id_hash;
+  t.parent_hash = e.parent_hash;
+  t.expire_time = e.expire_time;
   return t;
 }
 

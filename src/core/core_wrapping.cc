@@ -37,15 +37,19 @@ Status CoreImpl::WrapResponse(const Request& req, Response& resp) {
   p.max_ttl = req.wrap_ttl;
   p.orphan = true;
   p.renewable = false;
-  p.path = req.path;
-  COFFER_ASSIGN_OR_RETURN(TokenEntry token, tokens_->Create(p, nullptr));
-
-  // sys/wrapping/rewrap hands over the stored body of the old token unchanged.
+  // sys/wrapping/rewrap hands over the stored body of the old token unchanged, with its
+  // creation path.
   std::string body;
-  if (req.path == "sys/wrapping/rewrap" && resp.data.is_object() &&
-      resp.data.contains("response") && resp.data["response"].is_string()) {
+  std::string creation_path = req.path;
+  const bool rewrap = req.path == "sys/wrapping/rewrap" && resp.data.is_object() &&
+                      resp.data.contains("response") && resp.data["response"].is_string();
+  if (rewrap) {
     body = resp.data["response"].get<std::string>();
-  } else {
+    creation_path = resp.data.value("creation_path", req.path);
+  }
+  p.path = creation_path;
+  COFFER_ASSIGN_OR_RETURN(TokenEntry token, tokens_->Create(p, nullptr));
+  if (!rewrap) {
     Response inner = resp;
     inner.wrap_info.reset();
     body = RenderEnvelope(req, inner).dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -57,7 +61,7 @@ Status CoreImpl::WrapResponse(const Request& req, Response& resp) {
       storage::Op::Put(folder + "response", Json{{"response", body}}.dump()),
       storage::Op::Put(folder + "wrapinfo", Json{{"creation_ttl", req.wrap_ttl.count()},
                                                  {"creation_time", creation_time},
-                                                 {"creation_path", req.path}}
+                                                 {"creation_path", creation_path}}
                                                 .dump())};
   Status st = cubby->view->Batch(ops);
   if (!st.ok()) {
@@ -69,7 +73,7 @@ Status CoreImpl::WrapResponse(const Request& req, Response& resp) {
   w.accessor = token.accessor;
   w.ttl = req.wrap_ttl;
   w.creation_time = creation_time;
-  w.creation_path = req.path;
+  w.creation_path = creation_path;
   if (resp.auth) w.wrapped_accessor = resp.auth->accessor;
   Response out;
   out.wrap_info = std::move(w);
@@ -147,6 +151,8 @@ Result<Response> CoreImpl::Rewrap(Request& req, const std::string& token) {
   req.wrap_ttl = std::chrono::seconds(ttl);
   Response r;
   r.data = Json{{"response", w.response}};
+  if (w.info.is_object() && w.info.contains("creation_path"))
+    r.data["creation_path"] = w.info["creation_path"];
   return r;
 }
 

@@ -75,7 +75,8 @@ struct TokenInfo {
   std::map<std::string, std::string> meta;
   TokenType type = TokenType::kService;
   bool root = false;
-  std::string parent_accessor;
+  std::string parent_hash;  // the parent token's storage hash; empty for orphans
+  int64_t expire_time = 0;  // unix seconds; 0 = never
   std::string entity_id;
   // Stable per-token identifier for its cubbyhole (the token's storage hash); survives
   // revocation by accessor, when the plaintext token is unknown.

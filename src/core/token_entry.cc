@@ -89,7 +89,7 @@ Json TokenEntry::LookupData(const Clock& clock) const {
       {"id", id},
       {"issue_time", FormatTime(FromUnix(creation_time))},
       {"meta", meta.empty() ? Json(nullptr) : Json(meta)},
-      {"num_uses", num_uses},
+      {"num_uses", num_uses < 0 ? 0 : num_uses},  // -1: last use being taken
       {"orphan", orphan},
       {"path", path},
       {"policies", policies},

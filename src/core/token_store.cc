@@ -319,12 +319,18 @@ Status TokenStore::RevokeTree(const TokenEntry& entry) {
   return RevokeOne(entry, /*orphan_children=*/false);
 }
 
-Status TokenStore::RevokeUsedUp(const std::string& hash) {
+Result<std::optional<TokenEntry>> TokenStore::LookupUsedUp(const std::string& hash) {
   COFFER_ASSIGN_OR_RETURN(auto raw, view_.Get(IdKey(hash)));
-  if (!raw) return Status::Ok();
+  if (!raw) return std::optional<TokenEntry>();
   COFFER_ASSIGN_OR_RETURN(Json j, ParseJson(*raw));
   COFFER_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromJson(j));
-  return RevokeOne(e, /*orphan_children=*/false);
+  return std::optional<TokenEntry>(std::move(e));
+}
+
+Status TokenStore::RevokeUsedUp(const std::string& hash) {
+  COFFER_ASSIGN_OR_RETURN(auto e, LookupUsedUp(hash));
+  if (!e) return Status::Ok();
+  return RevokeOne(*e, /*orphan_children=*/false);
 }
 
 Status TokenStore::RevokeOrphan(const TokenEntry& entry) {

@@ -118,6 +118,9 @@ class TokenStore {
 
   // Revokes the token and all of its descendants.
   Status RevokeTree(const TokenEntry& entry);
+  // The entry of a token whose last use UseToken took (by storage hash), for the request
+  // that took it; nullopt if it is gone.
+  Result<std::optional<TokenEntry>> LookupUsedUp(const std::string& hash);
   // Revokes a token whose last use UseToken took (by storage hash), with its tree.
   Status RevokeUsedUp(const std::string& hash);
   // Revokes only the token; its children become orphans.

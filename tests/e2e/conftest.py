@@ -197,6 +197,19 @@ def dev_server(workdir):
     srv.stop()
 
 
+@pytest.fixture
+def leased_dev_server(workdir):
+    """A dev server whose K/V mounts (secret/ too, version 1) issue leases, as Vault's
+    -dev-leased-kv."""
+    port = free_port()
+    srv = CofferServer(["-dev", "-dev-root-token-id=root", "-dev-leased-kv",
+                        "-dev-listen-address=127.0.0.1:%d" % port],
+                       "http://127.0.0.1:%d" % port, workdir)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
 def make_tls(workdir):
     """A CA and a server certificate for 127.0.0.1/localhost, made with the openssl CLI."""
     tls = os.path.join(workdir, "tls")

@@ -1,5 +1,6 @@
 """Vault's API through python3-hvac against a dev server: KV v2 history and CAS, policies
-restricting a token, userpass logins, the token revocation tree, error envelopes."""
+restricting a token, userpass and approle logins, the token revocation tree, error
+envelopes."""
 
 import hvac
 import pytest
@@ -166,3 +167,36 @@ def test_token_ttls_capped_by_system_and_mount_max(workdir):
         assert c.auth.token.create(policies=["default"])["auth"]["lease_duration"] == 1800
     finally:
         srv.stop()
+
+
+def test_approle_login(dev_server, root):
+    root.sys.enable_auth_method("approle")
+    approle = root.auth.approle
+    approle.create_or_update_approle(role_name="Build", token_policies=["dev"], token_ttl="1h",
+                                     secret_id_num_uses=2)
+    assert approle.list_roles()["data"]["keys"] == ["build"]
+    role = approle.read_role(role_name="build")["data"]
+    assert role["bind_secret_id"] is True and role["secret_id_num_uses"] == 2
+    role_id = approle.read_role_id(role_name="build")["data"]["role_id"]
+    generated = approle.generate_secret_id(role_name="build", metadata={"ci": "yes"})["data"]
+    assert generated["secret_id_num_uses"] == 2
+    accessors = approle.list_secret_id_accessors(role_name="build")["data"]["keys"]
+    assert accessors == [generated["secret_id_accessor"]]
+
+    c = hvac.Client(url=dev_server.addr)
+    auth = c.auth.approle.login(role_id=role_id, secret_id=generated["secret_id"])["auth"]
+    assert auth["policies"] == ["default", "dev"] and auth["lease_duration"] == 3600
+    assert auth["metadata"] == {"ci": "yes", "role_name": "build"}
+    assert c.is_authenticated()
+    c.auth.approle.login(role_id=role_id, secret_id=generated["secret_id"])
+    # Two uses, then the secret ID is gone.
+    r = api(dev_server, "POST", "auth/approle/login",
+            json={"role_id": role_id, "secret_id": generated["secret_id"]})
+    assert r.status_code == 400 and r.json() == {"errors": ["invalid role or secret ID"]}
+    r = api(dev_server, "POST", "auth/approle/role/build/secret-id-accessor/lookup", token="root",
+            json={"secret_id_accessor": generated["secret_id_accessor"]})
+    assert r.status_code == 404
+    r = api(dev_server, "POST", "auth/approle/role/nope", token="root",
+            json={"bind_secret_id": False})
+    assert r.status_code == 400
+    assert r.json() == {"errors": ["at least one constraint should be enabled on the role"]}

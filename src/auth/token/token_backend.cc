@@ -28,6 +28,12 @@ TokenBackend::TokenBackend(core::CoreImpl& core) : core_(core) {
 }
 
 Result<std::optional<core::TokenEntry>> TokenBackend::Caller(const core::Request& req) {
+  // A request on its token's last use still acts as that token (Core revokes it after).
+  if (req.token && req.token->last_use && req.token->id == req.client_token) {
+    COFFER_ASSIGN_OR_RETURN(auto e, core_.Tokens().LookupUsedUp(req.token->cubbyhole_id));
+    if (e) e->id = req.client_token;
+    return e;
+  }
   return core_.Tokens().Lookup(req.client_token);
 }
 

@@ -24,7 +24,12 @@ std::vector<framework::Path> TokenBackend::LookupPaths() {
   framework::Path self;
   self.pattern = "lookup-self/?$";
   self.fields = {{"token", {FieldType::kString}}};
-  auto own = [this](core::Request& r, FieldData&) { return Lookup(r.client_token); };
+  // The caller's own entry, also on the request that takes its last use.
+  auto own = [this](core::Request& r, FieldData&) -> HandlerResult {
+    COFFER_ASSIGN_OR_RETURN(auto entry, Caller(r));
+    if (!entry) return Err(PermissionDenied("bad token"));
+    return core::Response::WithData(entry->LookupData(core_.GetClock()));
+  };
   self.operations[Operation::kRead] = own;
   self.operations[Operation::kUpdate] = own;
   self.help_synopsis = "This endpoint will lookup a token and its properties.";
