@@ -95,7 +95,7 @@ Status CoreImpl::RegisterLease(const Request& req, const Mount& mount, Response&
   int64_t ttl = CalculateTtl(mount.system_view.get(), 0, secret.ttl.count(), secret.max_ttl.count(),
                              now, now, options_.default_lease_ttl, options_.max_lease_ttl);
   LeaseEntry lease;
-  if (req.token && !req.token->root) {
+  if (req.token) {
     if (req.token->type == TokenType::kService) {
       lease.token_hash = req.token->cubbyhole_id;
     } else {

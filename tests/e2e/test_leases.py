@@ -119,6 +119,15 @@ def test_revoking_a_parent_revokes_the_leases_of_its_children(leased, root):
     assert lookup(leased, root_lease).status_code == 200
 
 
+def test_leases_of_a_root_token_go_with_it(leased, root):
+    root.secrets.kv.v1.create_or_update_secret("r", {"v": "1"}, mount_point="secret")
+    second = root.auth.token.create(policies=["root"])["auth"]["client_token"]
+    c = hvac.Client(url=leased.addr, token=second)
+    lease_id = c.secrets.kv.v1.read_secret("r", mount_point="secret")["lease_id"]
+    root.auth.token.revoke(second)
+    assert lookup(leased, lease_id).status_code == 400
+
+
 def test_revoke_prefix_needs_sudo_and_revokes_everything_under_it(leased, root):
     root.secrets.kv.v1.create_or_update_secret("p/a", {"v": "1"}, mount_point="secret")
     ids = [root.secrets.kv.v1.read_secret("p/a", mount_point="secret")["lease_id"]

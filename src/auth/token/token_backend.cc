@@ -7,14 +7,6 @@
 
 namespace coffer::auth::token {
 
-namespace {
-
-int64_t NowUnix(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
-}
-
-}  // namespace
-
 TokenBackend::TokenBackend(core::CoreImpl& core) : core_(core) {
   SetKind(core::BackendKind::kCredential);
   core::SpecialPaths sp;
@@ -60,9 +52,11 @@ core::Auth TokenBackend::AuthFor(const core::TokenEntry& entry, const std::strin
   a.policies = entry.policies;
   a.token_policies = entry.policies;
   a.metadata = entry.meta;
-  int64_t now = NowUnix(core_.GetClock());
+  // The TTL granted at creation or at the last renewal, as Vault reports it (not the time
+  // left, which a second boundary between the grant and this line would shorten by one).
+  int64_t granted_at = std::max(entry.creation_time, entry.last_renewal_time);
   a.lease_duration = std::chrono::seconds(
-      entry.expire_time == 0 ? 0 : std::max<int64_t>(0, entry.expire_time - now));
+      entry.expire_time == 0 ? 0 : std::max<int64_t>(0, entry.expire_time - granted_at));
   a.ttl = a.lease_duration;
   a.renewable = entry.renewable;
   a.entity_id = entry.entity_id;
