@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "core/barrier.h"
 #include "core/token_store.h"
 #include "crypto/random.h"
@@ -30,8 +32,8 @@ class FakeRevoker final : public LeaseRevoker {
     return tokens->RevokeTree(**e);
   }
 
-  std::vector<std::string> revoked;
-  int calls = 0;
+  std::vector<std::string> revoked;  // read only while no manager thread runs
+  std::atomic<int> calls{0};
   bool fail = false;
   TokenStore* tokens = nullptr;
 };
@@ -266,7 +268,7 @@ TEST_F(ExpirationTest, StartedThreadRevokesWithoutBeingDriven) {
   e.issue_time = now;
   e.expire_time = now + 1;
   ASSERT_TRUE(mgr.Register(e).ok());
-  for (int i = 0; i < 300 && revoker_.revoked.empty(); ++i)
+  for (int i = 0; i < 300 && revoker_.calls.load() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   mgr.Stop();
   EXPECT_EQ(revoker_.revoked, std::vector<std::string>{"aws/creds/a/now"});
