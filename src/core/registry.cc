@@ -10,6 +10,15 @@ void Registry::RegisterAuthMethod(const std::string& type, BackendFactory factor
   auth_methods_[type] = std::move(factory);
 }
 
+void Registry::RegisterAuditDevice(const std::string& type, AuditFactory factory) {
+  audit_devices_[type] = std::move(factory);
+}
+
+const AuditFactory* Registry::FindAuditDevice(const std::string& type) const {
+  auto it = audit_devices_.find(type);
+  return it == audit_devices_.end() ? nullptr : &it->second;
+}
+
 const BackendFactory* Registry::FindSecretsEngine(const std::string& type) const {
   auto it = engines_.find(type);
   return it == engines_.end() ? nullptr : &it->second;

@@ -1,6 +1,6 @@
 #pragma once
 // The one registry of pluggable components by type name: secrets engines, auth methods,
-// and (as their issues land) audit devices and seals. Built-ins are registered explicitly
+// audit devices and (as their issue lands) seals. Built-ins are registered explicitly
 // at start-up (engines::RegisterBuiltins, auth::RegisterBuiltins) — no static
 // initialisers, so nothing is silently dropped by the linker.
 //
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit.h"
 #include "core/backend.h"
 
 namespace coffer::core {
@@ -19,10 +20,12 @@ class Registry {
  public:
   void RegisterSecretsEngine(const std::string& type, BackendFactory factory);
   void RegisterAuthMethod(const std::string& type, BackendFactory factory);
+  void RegisterAuditDevice(const std::string& type, AuditFactory factory);
 
   // nullptr when the type is unknown.
   const BackendFactory* FindSecretsEngine(const std::string& type) const;
   const BackendFactory* FindAuthMethod(const std::string& type) const;
+  const AuditFactory* FindAuditDevice(const std::string& type) const;
 
   std::vector<std::string> SecretsEngineTypes() const;
   std::vector<std::string> AuthMethodTypes() const;
@@ -30,6 +33,7 @@ class Registry {
  private:
   std::map<std::string, BackendFactory> engines_;
   std::map<std::string, BackendFactory> auth_methods_;
+  std::map<std::string, AuditFactory> audit_devices_;
 };
 
 }  // namespace coffer::core

@@ -1,0 +1,62 @@
+#pragma once
+// Process-wide metrics, with Vault's names (go-metrics conventions), so existing Vault
+// dashboards and alert rules work unchanged.
+//
+// Names are given without the prefix, as dotted keys: {"core", "handle_request"} is written
+// "core.handle_request" and exposed as "vault.core.handle_request" in JSON and
+// "vault_core_handle_request" in Prometheus text. Three kinds, as go-metrics:
+//   counter  IncrCounter   Prometheus counter
+//   gauge    SetGauge      Prometheus gauge (with the hostname in the name unless
+//                          disable_hostname, as go-metrics' EnableHostname does)
+//   sample   AddSample / MeasureSince (milliseconds)   Prometheus summary with quantiles
+//                          0.5, 0.9, 0.99 (+ _sum and _count)
+// Series not updated for prometheus_retention_time are dropped from the Prometheus output.
+//
+// Until Configure is called every call is a cheap no-op (unit tests of other modules pay
+// nothing). Thread-safety: every function may be called from any thread.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace coffer::telemetry {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+struct Options {
+  std::string prefix = "vault";  // metrics_prefix
+  std::string hostname;          // added to gauge names unless disable_hostname
+  bool disable_hostname = false;
+  std::chrono::seconds prometheus_retention_time{24 * 3600};  // 0: Prometheus output off
+  std::chrono::seconds usage_gauge_period{600};  // how often collectors run (0: at each read)
+  std::string statsd_address;                    // "host:port" UDP, plain statsd
+  std::string dogstatsd_addr;                    // "host:port" UDP, DogStatsD tags
+  std::vector<std::string> dogstatsd_tags;
+};
+
+// Starts the process-wide registry (and the statsd/dogstatsd sink if one is named).
+void Configure(const Options& options);
+bool Enabled();
+
+void IncrCounter(std::string_view name, double value = 1, const Labels& labels = {});
+void SetGauge(std::string_view name, double value, const Labels& labels = {});
+void AddSample(std::string_view name, double milliseconds, const Labels& labels = {});
+void MeasureSince(std::string_view name, std::chrono::steady_clock::time_point start,
+                  const Labels& labels = {});
+
+// A gauge source polled before each exposition (and every usage_gauge_period for sinks):
+// raft state, lease and token counts, disk space, certificate expiry, runtime figures.
+// The callback calls SetGauge; it must not block for long. Returns an id for Unregister.
+using Collector = std::function<void()>;
+int RegisterCollector(Collector collector);
+void UnregisterCollector(int id);
+
+// sys/metrics: Vault's JSON shape ({"Timestamp","Gauges","Counters","Samples"}) and the
+// Prometheus text exposition format (version 0.0.4).
+std::string RenderJson();
+std::string RenderPrometheus();
+
+}  // namespace coffer::telemetry
