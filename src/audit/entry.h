@@ -1,0 +1,44 @@
+#pragma once
+// Builds the JSON value of one audit entry (before serialisation). Internal to audit/;
+// format.h is the interface devices use.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "base/json.h"
+#include "core/audit.h"
+
+namespace coffer::audit {
+
+struct FormatOptions;
+
+namespace internal {
+
+// Replaces every string inside `value` (recursively through objects and arrays; object
+// keys are kept) by hash(string). Numbers, booleans and null are left as they are.
+template <class HashFn>
+void HashStrings(Json& value, const HashFn& hash) {
+  if (value.is_string()) {
+    value = hash(value.get_ref<const std::string&>());
+  } else if (value.is_object() || value.is_array()) {
+    for (auto& child : value) HashStrings(child, hash);
+  }
+}
+
+// Go's time.RFC3339Nano in UTC: "2026-12-05T10:00:16.123456789Z", trailing zeros of the
+// fraction dropped (and the dot when the fraction is zero).
+std::string FormatRfc3339Nano(std::chrono::system_clock::time_point t);
+
+// The entry as a JSON object; `hash` maps a plaintext string to what the entry holds.
+using Hasher = std::function<std::string(const std::string&)>;
+Json BuildEntry(const core::AuditInput& in, bool response_entry, const FormatOptions& options,
+                const Hasher& hash);
+
+// Vault's JSONx rendering of a JSON object (jefferai/jsonx EncodeJSONBytes): the object's
+// members as <json:TYPE name="..."> elements sorted by name, without the XML header or a
+// root element. Names and string values are XML-escaped.
+std::string ToJsonx(const Json& object);
+
+}  // namespace internal
+}  // namespace coffer::audit
