@@ -77,6 +77,13 @@ TEST(SyslogDevice, SendsToUnixDatagramSocket) {
   // The receiver is gone: the entry cannot be written.
   std::filesystem::remove(path);
   EXPECT_FALSE((*d)->LogRequest(s.RequestInput()).ok());
+  // The syslog daemon comes back (a new socket at the same path): the device reconnects.
+  rx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(bind(rx, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_TRUE((*d)->LogRequest(s.RequestInput()).ok());
+  ExpectSyslogLine(Receive(rx), 3 * 8 + 6, "vault");
+  close(rx);
 }
 
 TEST(SyslogDevice, InvalidOptionsAndUnreachableSocket) {
