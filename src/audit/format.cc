@@ -66,8 +66,15 @@ std::string EntryFormatter::Serialize(const Json& entry) const {
   if (options_.format == EntryFormat::kJsonx) {
     line += internal::ToJsonx(entry);
   } else {
-    // Invalid UTF-8 in a value is replaced rather than failing the request's audit.
-    line += entry.dump(-1, ' ', false, Json::error_handler_t::replace);
+    // Vault writes "time" first (for log shippers that read the timestamp), then the other
+    // members in name order. Invalid UTF-8 in a value is replaced rather than failing the
+    // request's audit.
+    Json rest = entry;
+    Json time = rest["time"];
+    rest.erase("time");
+    std::string body = rest.dump(-1, ' ', false, Json::error_handler_t::replace);
+    line += "{\"time\":" + time.dump();
+    line += body.size() > 2 ? "," + body.substr(1) : std::string("}");
   }
   line += '\n';
   return line;

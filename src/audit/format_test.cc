@@ -186,7 +186,8 @@ TEST(AuditFormat, PrefixBeforeEveryEntry) {
   Sample s;
   EntryFormatter f = MakeFmt(s, {{"prefix", "@cee: "}});
   std::string line = f.FormatRequest(s.RequestInput());
-  ASSERT_EQ(line.rfind("@cee: {", 0), 0u) << line;
+  ASSERT_EQ(line.rfind("@cee: {\"time\":\"2025-12-05T10:00:16.123456Z\",\"auth\":{", 0), 0u)
+      << line;
   EXPECT_TRUE(ParseJson(line.substr(6)).has_value());
 }
 
