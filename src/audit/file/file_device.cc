@@ -1,15 +1,18 @@
 #include "audit/file/file_device.h"
 
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 
 #include "audit/device.h"
 #include "audit/net.h"
+#include "base/json.h"
 
 namespace coffer::audit {
 namespace {
@@ -50,11 +53,18 @@ class FileDevice final : public LineDevice {
   Status WriteLine(std::string_view line) override {
     if (sink_ == Sink::kDiscard) return Status::Ok();
     std::lock_guard<std::mutex> lock(mu_);
-    int fd = STDOUT_FILENO;
-    if (sink_ == Sink::kFile) {
-      if (!fd_.valid()) COFFER_RETURN_IF_ERROR(OpenLocked());
-      fd = fd_.get();
-    }
+    if (sink_ == Sink::kStdout) return WriteAll(STDOUT_FILENO, line);
+    if (!fd_.valid()) COFFER_RETURN_IF_ERROR(OpenLocked());
+    if (WriteAll(fd_.get(), line).ok()) return Status::Ok();
+    // As Vault: reopen the file once and write the entry again.
+    fd_.Reset();
+    COFFER_RETURN_IF_ERROR(OpenLocked());
+    return WriteAll(fd_.get(), line);
+  }
+
+ private:
+  // One write(2) of the whole line, continued after a short write.
+  Status WriteAll(int fd, std::string_view line) const {
     while (!line.empty()) {
       ssize_t n = ::write(fd, line.data(), line.size());
       if (n < 0) {
@@ -67,9 +77,17 @@ class FileDevice final : public LineDevice {
     return Status::Ok();
   }
 
- private:
   Status OpenLocked() {
     if (sink_ != Sink::kFile) return Status::Ok();
+    // Vault creates missing parent folders (with the file's mode; 0700 here, so that the
+    // folder can be entered).
+    std::error_code ec;
+    std::filesystem::path parent = std::filesystem::path(file_path_).parent_path();
+    if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
+      std::filesystem::create_directories(parent, ec);
+      if (ec) return IoError("create folder for audit file " + file_path_ + ": " + ec.message());
+      std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ec);
+    }
     mode_t create_mode = mode_ != 0 ? mode_ : 0600;
     UniqueFd fd(::open(file_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, create_mode));
     if (!fd.valid()) {
@@ -101,8 +119,10 @@ class FileDevice final : public LineDevice {
 }  // namespace
 
 Result<std::unique_ptr<core::AuditDevice>> NewFileDevice(const core::AuditDeviceConfig& config) {
-  std::string path = OptionOr(config, "file_path", OptionOr(config, "path", ""));
-  if (path.empty()) return Err(InvalidArgument("file_path is required"));
+  std::string path = TrimSpace(OptionOr(config, "file_path", OptionOr(config, "path", "")));
+  if (path.empty()) return Err(InvalidArgument("\"file_path\" is required"));
+  if (strcasecmp(path.c_str(), "stdout") == 0) path = "stdout";
+  if (strcasecmp(path.c_str(), "discard") == 0) path = "discard";
   COFFER_ASSIGN_OR_RETURN(mode_t mode, ParseMode(OptionOr(config, "mode", "0600")));
   COFFER_ASSIGN_OR_RETURN(EntryFormatter formatter, MakeFormatter(config));
   Sink sink = path == "stdout" ? Sink::kStdout : path == "discard" ? Sink::kDiscard : Sink::kFile;

@@ -82,9 +82,20 @@ TEST(FileDevice, RequiredAndInvalidOptions) {
 TEST(FileDevice, UnopenablePathRefusesEnable) {
   Sample s;
   TempDir dir;
-  EXPECT_FALSE(NewFileDevice(s.Config("file", {{"file_path", dir.File("no/such/dir/a.log")}})));
+  { std::ofstream(dir.File("plain")) << "x"; }
+  EXPECT_FALSE(NewFileDevice(s.Config("file", {{"file_path", dir.File("plain/a.log")}})));
   std::filesystem::create_directory(dir.File("isdir"));
   EXPECT_FALSE(NewFileDevice(s.Config("file", {{"file_path", dir.File("isdir")}})));
+}
+
+TEST(FileDevice, CreatesMissingFolders) {
+  Sample s;
+  TempDir dir;
+  std::string path = dir.File("a/b/audit.log");
+  auto d = MustCreate(s.Config("file", {{"file_path", path}}));
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(d->LogRequest(s.RequestInput()).ok());
+  EXPECT_EQ(ReadLines(path).size(), 1u);
 }
 
 TEST(FileDevice, ReloadReopensAfterRotation) {
