@@ -4,6 +4,7 @@
 
 #include "audit/device.h"
 #include "audit/net.h"
+#include "base/json.h"
 
 namespace coffer::audit {
 namespace {
@@ -54,7 +55,7 @@ class SocketDevice final : public LineDevice {
 }  // namespace
 
 Result<std::unique_ptr<core::AuditDevice>> NewSocketDevice(const core::AuditDeviceConfig& config) {
-  std::string address = OptionOr(config, "address", "");
+  std::string address = TrimSpace(OptionOr(config, "address", ""));
   if (address.empty()) return Err(InvalidArgument("address is required"));
   std::string type = OptionOr(config, "socket_type", "tcp");
   Transport transport;

@@ -58,7 +58,7 @@ TEST(SocketDevice, TcpWritesEntriesAndReconnectsAfterListenerRestart) {
   close(listener);
   listener = Listen(&port);
   ASSERT_GE(listener, 0);
-  usleep(50 * 1000);  // let the FIN reach the device's socket
+  usleep(200 * 1000);  // let the FIN reach the device's socket
   ASSERT_TRUE((*d)->LogRequest(s.RequestInput()).ok());
   conn = accept(listener, nullptr, nullptr);
   ASSERT_GE(conn, 0);
