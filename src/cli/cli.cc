@@ -30,6 +30,7 @@ std::vector<CommandSpec> AllCommands() {
   AddKvMetadataCommands(&all);
   AddGenericCommands(&all);
   AddLeaseCommands(&all);
+  AddAuditCommands(&all);
   // `coffer server` is dispatched by main() before the CLI; listed here for the help.
   all.push_back({"server", "Start a Coffer server", [](Io& io, const std::vector<std::string>&) {
                    *io.err << "The server command is not available in this binary.\n";
@@ -52,6 +53,7 @@ std::vector<std::string> Words(const std::string& name) {
 
 std::string GroupSynopsis(const std::string& group) {
   static const std::pair<const char*, const char*> kGroups[] = {
+      {"audit", "Interact with audit devices"},
       {"auth", "Interact with auth methods"},
       {"kv", "Interact with the key-value store"},
       {"kv metadata", "Interact with key metadata in the key-value store"},

@@ -223,6 +223,7 @@ FakeReply FakeVault::HandleLocked(const FakeRequest& req) {
   if (auto f = failures_.find(p); f != failures_.end())
     return Errors(f->second.first, f->second.second);
   if (std::optional<FakeReply> raft = HandleRaft(req)) return *raft;
+  if (std::optional<FakeReply> audit = HandleAudit(req)) return *audit;
   if (std::optional<FakeReply> leases = HandleLeases(req)) return *leases;
   if (p == "/v1/sys/wrapping/wrap") {
     if (req.Header("x-vault-wrap-ttl").empty())

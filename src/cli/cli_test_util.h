@@ -8,6 +8,9 @@
 // wrap_info instead (tokens "hvs.wrap-1", "hvs.wrap-2", ...), and PUT/POST
 // sys/wrapping/unwrap hands the stored response back once, by the body's "token" or else
 // the X-Vault-Token header, as Vault does.
+//
+// Audit devices: PUT sys/audit/<path> enables (400 when the path is taken), DELETE
+// disables (204 whether or not enabled), GET sys/audit lists them as Vault's server does.
 
 #include <gtest/gtest.h>
 
@@ -55,6 +58,8 @@ class FakeVault {
   // sys/leases/renew|lookup|revoke|revoke-prefix/*|revoke-force/*; nullopt for other paths.
   std::optional<api::testing::FakeReply> HandleLeases(const api::testing::FakeRequest& req);
   api::testing::FakeReply HandleKv(const api::testing::FakeRequest& req, const std::string& p);
+  // sys/audit and sys/audit/<path> (cli_test_fake_audit.cc); nullopt for other paths.
+  std::optional<api::testing::FakeReply> HandleAudit(const api::testing::FakeRequest& req);
   // sys/storage/raft/*, sys/step-down, sys/ha-status; nullopt for other paths.
   std::optional<api::testing::FakeReply> HandleRaft(const api::testing::FakeRequest& req);
 
@@ -64,6 +69,7 @@ class FakeVault {
   std::map<std::string, int> versions_;
   std::map<std::string, Json> kv1_;
   std::map<std::string, std::string> policies_;
+  std::map<std::string, Json> audits_;  // "file/" → the sys/audit listing entry
   std::map<std::string, std::pair<int, std::string>> failures_;  // path → status, message
   std::string snapshot_;
   std::map<std::string, std::pair<int, Json>> wrapped_;  // wrapping token → status, body

@@ -47,6 +47,7 @@ void AddGenericCommands(std::vector<CommandSpec>* out);        // read, write, d
 void AddRaftCommands(std::vector<CommandSpec>* out);           // operator raft join|list-peers|...
 void AddRaftAutopilotCommands(std::vector<CommandSpec>* out);  // operator raft autopilot ...
 void AddLeaseCommands(std::vector<CommandSpec>* out);          // lease renew|revoke|lookup
+void AddAuditCommands(std::vector<CommandSpec>* out);          // audit enable|disable|list
 
 class BaseCommand {
  public:
