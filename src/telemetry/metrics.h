@@ -30,6 +30,7 @@ struct Options {
   std::string prefix = "vault";  // metrics_prefix
   std::string hostname;          // added to gauge names unless disable_hostname
   bool disable_hostname = false;
+  bool enable_hostname_label = false;  // hostname as a "host" label instead of in the name
   std::chrono::seconds prometheus_retention_time{24 * 3600};  // 0: Prometheus output off
   std::chrono::seconds usage_gauge_period{600};  // how often collectors run (0: at each read)
   std::string statsd_address;                    // "host:port" UDP, plain statsd
@@ -37,9 +38,14 @@ struct Options {
   std::vector<std::string> dogstatsd_tags;
 };
 
-// Starts the process-wide registry (and the statsd/dogstatsd sink if one is named).
+// Starts the process-wide registry (and the statsd/dogstatsd sink if one is named) and
+// installs the runtime collector (runtime.alloc_bytes, runtime.sys_bytes,
+// runtime.num_threads). Calling it again replaces the registry (the old one stops its
+// sink and is never freed, so a thread still holding it stays safe).
 void Configure(const Options& options);
 bool Enabled();
+// Whether RenderPrometheus has anything to say (Configure'd with a retention above 0).
+bool PrometheusEnabled();
 
 void IncrCounter(std::string_view name, double value = 1, const Labels& labels = {});
 void SetGauge(std::string_view name, double value, const Labels& labels = {});
@@ -58,5 +64,8 @@ void UnregisterCollector(int id);
 // Prometheus text exposition format (version 0.0.4).
 std::string RenderJson();
 std::string RenderPrometheus();
+
+// Tests only: back to the unconfigured state (every call a no-op again).
+void ResetForTests();
 
 }  // namespace coffer::telemetry
