@@ -2,6 +2,7 @@
 
 #include "core/core.h"
 #include "core/ha.h"
+#include "http/metrics_handler.h"
 #include "http/request_builder.h"
 #include "http/response.h"
 #include "http/sys_handlers.h"
@@ -15,6 +16,7 @@ HttpResponse Route(core::Core& core, crypto::Random& random, const Forwarder& fo
   auto target = ParseTarget(http.target);
   if (!target) return ErrorResponse(target.error());
   if (auto sys = HandleSysEndpoint(core, random, http, *target)) return std::move(*sys);
+  if (auto metrics = HandleSysMetrics(core, http, *target)) return std::move(*metrics);
   if (core.Standby() && !core.Sealed()) {
     // Vault's standbys forward every other request to the active node.
     if (forward && FindHeader(http.headers, kForwardedHeader) == nullptr) {

@@ -21,6 +21,8 @@ struct HttpRequest {
   // Raw uploads that may exceed memory (sys/storage/raft/snapshot) are spooled by the
   // session to this file (mode 0600, removed after the handler ran) instead of `body`.
   std::string body_file;
+  // Set by the session from its listener's telemetry { unauthenticated_metrics_access }.
+  bool unauthenticated_metrics_access = false;
 };
 
 struct HttpResponse {

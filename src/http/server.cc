@@ -39,6 +39,7 @@ ConnectionLimits LimitsFor(const ListenerOptions& o) {
   l.read_timeout = o.read_timeout.count() > 0
                        ? std::min(Duration(o.read_timeout), l.request_timeout)
                        : l.request_timeout;
+  l.unauthenticated_metrics_access = o.unauthenticated_metrics_access;
   return l;
 }
 

@@ -63,7 +63,7 @@ struct ListenerOptions {
   // http_read_timeout); capped by max_request_duration, 0 falls back to it.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
   uint32_t max_header_bytes = 1 << 20;  // Go's http.DefaultMaxHeaderBytes; larger → 431
-  // Reserved for sys/metrics (served through Core, not by http/ itself yet).
+  // GET sys/metrics without a token, answered by http/ itself even on a standby.
   bool unauthenticated_metrics_access = false;
 };
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "http/server_fixture.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::http::testing {
 namespace {
@@ -402,6 +403,32 @@ TEST_F(ServerTest, StartErrors) {
   Server c(core_, OptionsFor(taken));
   Status st = c.Start();
   EXPECT_FALSE(st.ok());
+}
+
+TEST_F(ServerTest, UnauthenticatedMetricsAccessIsPerListener) {
+  telemetry::Options o;
+  o.hostname = "node-1";
+  telemetry::Configure(o);
+  ListenerOptions open = Plain();
+  open.unauthenticated_metrics_access = true;
+  Start({Plain(), open});
+  ASSERT_EQ(ports_.size(), 2u);
+
+  auto plain = TestConnection::Connect(ports_[0]);
+  ASSERT_NE(plain, nullptr);
+  auto a = plain->RoundTrip(FormatRequest("GET", "/v1/sys/metrics?format=prometheus"));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->json()["data"]["path"], "sys/metrics");  // the fake core answered
+
+  auto unauth = TestConnection::Connect(ports_[1]);
+  ASSERT_NE(unauth, nullptr);
+  auto b = unauth->RoundTrip(FormatRequest("GET", "/v1/sys/metrics?format=prometheus"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->status, 200);
+  EXPECT_EQ(b->header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(b->body.find("# TYPE vault_node_1_runtime_num_threads gauge"), std::string::npos)
+      << b->body;
+  telemetry::ResetForTests();
 }
 
 }  // namespace

@@ -216,6 +216,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void DispatchRequest(HttpRequest request) {
+    request.unauthenticated_metrics_access = limits_.unauthenticated_metrics_access;
     busy_ = true;
     Tcp().expires_never();
     auto self = Self();

@@ -30,6 +30,9 @@ struct ConnectionLimits {
   std::chrono::steady_clock::duration request_timeout = std::chrono::seconds(90);
   // The whole request (header and body) must be in within this of its first byte.
   std::chrono::steady_clock::duration read_timeout = std::chrono::seconds(30);
+  // Not a limit: the listener's telemetry { unauthenticated_metrics_access }, copied onto
+  // each request (HttpRequest::unauthenticated_metrics_access).
+  bool unauthenticated_metrics_access = false;
 };
 
 class SessionBase {

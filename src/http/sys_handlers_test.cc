@@ -5,6 +5,7 @@
 #include "crypto/fake_random.h"
 #include "http/fake_core.h"
 #include "http/handler.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::http {
 namespace {
@@ -246,6 +247,64 @@ TEST_F(SysHandlersTest, OtherPathsGoThroughHandleRequest) {
   // Sealed-state endpoints match exactly; a suffix goes to Core.
   EXPECT_EQ(J(Call("GET", "/v1/sys/health/"))["data"]["op"], "read");
   EXPECT_EQ(core_.requests.back().path, "sys/health/");
+}
+
+TEST_F(SysHandlersTest, MetricsWithoutTokenOnlyOnListenersThatAllowIt) {
+  telemetry::Options o;
+  o.hostname = "node-1";
+  telemetry::Configure(o);
+  telemetry::IncrCounter("token.creation");
+
+  // A listener without unauthenticated_metrics_access: through Core, like any request.
+  HttpResponse through_core = Call("GET", "/v1/sys/metrics?format=prometheus");
+  EXPECT_EQ(through_core.status, 200);
+  ASSERT_EQ(core_.requests.size(), 1u);
+  EXPECT_EQ(core_.requests[0].path, "sys/metrics");
+
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/v1/sys/metrics?format=prometheus";
+  r.remote_addr = "127.0.0.1";
+  r.unauthenticated_metrics_access = true;
+  core_.sealed = true;  // served even while sealed, and on a standby
+  core_.ha.standby = true;
+  HttpResponse prom = handler_.Handle(r);
+  EXPECT_EQ(prom.status, 200);
+  EXPECT_EQ(*FindHeader(prom.headers, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(prom.body.find("\nvault_token_creation 1\n"), std::string::npos) << prom.body;
+  EXPECT_EQ(core_.requests.size(), 1u);  // Core was not asked
+
+  r.target = "/v1/sys/metrics";
+  HttpResponse json = handler_.Handle(r);
+  EXPECT_EQ(json.status, 200);
+  EXPECT_EQ(*FindHeader(json.headers, "Content-Type"), "application/json");
+  EXPECT_TRUE(Json::parse(json.body)["Counters"].is_array());
+
+  r.target = "/v1/sys/metrics?format=yaml";
+  EXPECT_EQ(handler_.Handle(r).status, 400);
+  r.method = "PUT";
+  EXPECT_EQ(handler_.Handle(r).status, 405);
+
+  // An unsealed standby without the listener flag redirects to the active node (Vault's
+  // handleLogicalNoForward + respondStandby) instead of forwarding.
+  core_.sealed = false;
+  core_.ha.leader_address = "https://10.0.0.1:8200";
+  HttpResponse redirect = Call("GET", "/v1/sys/metrics?format=prometheus");
+  EXPECT_EQ(redirect.status, 307);
+  EXPECT_EQ(*FindHeader(redirect.headers, "Location"),
+            "https://10.0.0.1:8200/v1/sys/metrics?format=prometheus");
+  core_.ha.leader_address.clear();
+  EXPECT_EQ(Call("GET", "/v1/sys/metrics").status, 503);
+  EXPECT_EQ(core_.requests.size(), 1u);
+
+  o.prometheus_retention_time = std::chrono::seconds(0);
+  telemetry::Configure(o);
+  r.method = "GET";
+  r.target = "/v1/sys/metrics?format=prometheus";
+  HttpResponse off = handler_.Handle(r);
+  EXPECT_EQ(off.status, 400);
+  EXPECT_EQ(off.body, "prometheus is not enabled");
+  telemetry::ResetForTests();
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "server/cluster_port.h"
 #include "server/flags.h"
 #include "server/raft_setup.h"
+#include "server/telemetry_setup.h"
 #include "storage/factory.h"
 
 namespace coffer::server {
@@ -215,6 +216,8 @@ int Main(int argc, char** argv) {
     std::cerr << "Error: " << s.message() << "\n";
     return 1;
   }
+
+  StartTelemetry(cfg, flags->dev);
 
   // The cluster port outlives the storage: the Raft loop sends through it until it stops.
   std::unique_ptr<ClusterPort> cluster_port;

@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "telemetry/names.h"
 #include "telemetry/registry.h"
+#include "telemetry/reply.h"
 
 namespace coffer::telemetry {
 namespace {
@@ -264,6 +265,35 @@ TEST(Global, NoOpUntilConfigured) {
   EXPECT_TRUE(Contains(prom, "vault_node_1_runtime_sys_bytes ")) << prom;
   ResetForTests();
   EXPECT_FALSE(Enabled());
+}
+
+TEST(Reply, VaultStatusesAndContentTypes) {
+  ResetForTests();
+  Options o = TestOptions();
+  o.prometheus_retention_time = seconds(0);
+  Configure(o);
+  MetricsReply r = ReplyForFormat("prometheus");
+  EXPECT_EQ(r.http_status, 400);
+  EXPECT_EQ(r.content_type, "text/plain");
+  EXPECT_EQ(r.body, "prometheus is not enabled");
+  r = ReplyForFormat("xml");
+  EXPECT_EQ(r.http_status, 400);
+  EXPECT_EQ(r.body, "metric response format \"xml\" unknown");
+  r = ReplyForFormat("");
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_TRUE(Json::parse(r.body).contains("Gauges"));
+
+  Configure(TestOptions());
+  r = ReplyForFormat("prometheus");
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_TRUE(Contains(r.body, "# TYPE vault_node_1_runtime_num_threads gauge"));
+  ResetForTests();
+
+  EXPECT_EQ(FormatFromAccept("application/openmetrics-text;version=1.0.0"), "prometheus");
+  EXPECT_EQ(FormatFromAccept("text/plain, prometheus/telemetry;q=0.5"), "prometheus");
+  EXPECT_EQ(FormatFromAccept("application/json"), "");
 }
 
 }  // namespace

@@ -68,6 +68,7 @@ SystemBackend::SystemBackend(core::CoreImpl& core) : core_(core) {
   AddPaths(CapabilitiesPaths());
   AddPaths(InternalUiPaths());
   AddPaths(InfoPaths());
+  AddPaths(MetricsPaths());
   AddPaths(RaftPaths());
   AddPaths(LeasePaths());
   AddPaths(WrappingPaths());

@@ -2,6 +2,7 @@
 // capabilities, the UI mount listing, key status, host info, hashing and sudo paths.
 #include "crypto/hash.h"
 #include "engines/sys/sys_test_fixture.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::engines::sys {
 namespace {
@@ -360,6 +361,58 @@ TEST_F(SysTest, SudoPathsNeedSudo) {
   Ok(Operation::kUpdate, "sys/auth/up", {{"type", "userpass"}}, sudoer);
   Ok(Operation::kUpdate, "sys/remount", {{"from", "adm"}, {"to", "adm2"}}, sudoer);
   Ok(Operation::kUpdate, "sys/rotate", Json::object(), sudoer);
+}
+
+TEST_F(SysTest, MetricsJsonAndPrometheusAsRawBodies) {
+  telemetry::Options o;
+  o.hostname = "node-1";
+  o.prometheus_retention_time = std::chrono::seconds(0);
+  telemetry::Configure(o);
+  telemetry::IncrCounter("token.creation", 1, {{"auth_method", "token"}});
+
+  auto json = Ok(Operation::kRead, "sys/metrics");
+  EXPECT_EQ(json.http_status, 200);
+  EXPECT_EQ(json.raw_content_type, "application/json");
+  ASSERT_TRUE(json.raw_body.has_value());
+  Json doc = Json::parse(*json.raw_body);
+  EXPECT_TRUE(doc["Timestamp"].is_string());
+  ASSERT_EQ(doc["Counters"].size(), 1u);
+  EXPECT_EQ(doc["Counters"][0]["Name"], "vault.token.creation");
+
+  // Prometheus off (retention 0): Vault answers 400 text/plain.
+  core::Request req;
+  req.operation = Operation::kRead;
+  req.path = "sys/metrics";
+  req.client_token = "root";
+  req.query["format"] = "prometheus";
+  auto off = core_->HandleRequest(req);
+  ASSERT_TRUE(off.has_value());
+  EXPECT_EQ(off->http_status, 400);
+  EXPECT_EQ(off->raw_body, "prometheus is not enabled");
+
+  o.prometheus_retention_time = std::chrono::hours(1);
+  telemetry::Configure(o);
+  telemetry::IncrCounter("token.creation", 1, {{"auth_method", "token"}});
+  auto prom = core_->HandleRequest(req);
+  ASSERT_TRUE(prom.has_value());
+  EXPECT_EQ(prom->http_status, 200);
+  EXPECT_EQ(prom->raw_content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(prom->raw_body->find("vault_token_creation{auth_method=\"token\"} 1\n"),
+            std::string::npos)
+      << *prom->raw_body;
+
+  // A Prometheus scraper's Accept header selects the text format too.
+  req.query.clear();
+  req.headers["accept"] = "application/openmetrics-text; version=0.0.1";
+  auto scraped = core_->HandleRequest(req);
+  ASSERT_TRUE(scraped.has_value());
+  EXPECT_EQ(scraped->raw_content_type, "text/plain; version=0.0.4; charset=utf-8");
+
+  // Without read on sys/metrics a token is refused, as any other path.
+  WritePolicy("nothing", R"(path "secret/*" { capabilities = ["read"] })");
+  EXPECT_EQ(Fail(Operation::kRead, "sys/metrics", Json::object(), NewToken({"nothing"})).code(),
+            StatusCode::kPermissionDenied);
+  telemetry::ResetForTests();
 }
 
 }  // namespace

@@ -84,6 +84,10 @@ class SystemBackend final : public framework::Backend {
   HandlerResult HostInfo(core::Request& req, FieldData& d);
   HandlerResult Hash(core::Request& req, FieldData& d);
 
+  // sys_metrics.cc: metrics (JSON, or Prometheus text with ?format=prometheus).
+  std::vector<framework::Path> MetricsPaths();
+  HandlerResult Metrics(core::Request& req, FieldData& d);
+
   // sys_leases.cc: leases/* (lookup, renew, revoke*, tidy, count) and legacy renew/revoke.
   std::vector<framework::Path> LeasePaths();
 
