@@ -5,6 +5,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "storage/keys.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::core {
 
@@ -245,6 +246,7 @@ Result<SecretBytes> Barrier::DeriveKey(std::string_view purpose) const {
 }
 
 Result<std::optional<std::string>> Barrier::Get(std::string_view key) {
+  telemetry::ScopedTimer timer("barrier.get");
   auto ring = Ring();
   if (!ring) return Err(::coffer::Sealed());
   COFFER_ASSIGN_OR_RETURN(auto blob, physical_.Get(key));
@@ -254,6 +256,7 @@ Result<std::optional<std::string>> Barrier::Get(std::string_view key) {
 }
 
 Status Barrier::Put(std::string_view key, std::string_view value) {
+  telemetry::ScopedTimer timer("barrier.put");
   auto ring = Ring();
   if (!ring) return ::coffer::Sealed();
   auto blob = Encrypt(ring->Active(), key, value);
@@ -263,16 +266,20 @@ Status Barrier::Put(std::string_view key, std::string_view value) {
 }
 
 Status Barrier::Delete(std::string_view key) {
+  telemetry::ScopedTimer timer("barrier.delete");
   if (!Ring()) return ::coffer::Sealed();
   return physical_.Delete(key);
 }
 
 Result<std::vector<std::string>> Barrier::List(std::string_view prefix) {
+  telemetry::ScopedTimer timer("barrier.list");
   if (!Ring()) return Err(::coffer::Sealed());
   return physical_.List(prefix);
 }
 
 Status Barrier::Batch(std::span<const storage::Op> ops) {
+  // Vault has no batch metric; a batch is timed as one put (it is one storage write).
+  telemetry::ScopedTimer timer("barrier.put");
   auto ring = Ring();
   if (!ring) return ::coffer::Sealed();
   std::vector<storage::Op> sealed_ops;

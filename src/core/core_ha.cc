@@ -11,6 +11,7 @@
 #include "core/seal/seal.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::core {
 
@@ -166,6 +167,7 @@ void CoreImpl::HaEvaluate() {
 void CoreImpl::Activate() {
   std::unique_lock<std::shared_mutex> lock(state_mu_);
   if (sealed_.load() || !standby_.load()) return;
+  auto setup_start = steady_clock::now();
   Status st = barrier_.Reload();
   if (st.ok()) st = PostUnseal();
   if (st.ok()) {
@@ -185,10 +187,12 @@ void CoreImpl::Activate() {
   }
   if (!st.ok()) {
     PreSeal();
+    telemetry::MeasureSince("core.leadership_setup_failed", setup_start);
     log::Error("core", "leadership setup failed; staying standby", {{"error", st.message()}});
     return;
   }
   active_time_ = clock_.Now();
+  active_since_ = steady_clock::now();
   standby_.store(false);
   log::Info("core", "acquired leadership, enabling active operation",
             {{"node_id", options_.node_id}});
@@ -207,6 +211,8 @@ void CoreImpl::Deactivate() {
     healthy_since_.clear();
     seen_since_.clear();
   }
+  // Vault's leadership_lost: how long this node had been active.
+  telemetry::MeasureSince("core.leadership_lost", active_since_);
   log::Warn("core", "leadership lost, stopping active operation", {{"node_id", options_.node_id}});
 }
 

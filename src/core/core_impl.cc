@@ -10,6 +10,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "crypto/shamir.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::core {
 
@@ -44,15 +45,55 @@ CoreImpl::CoreImpl(CoreOptions options)
       seal_(std::make_unique<ShamirSeal>(random_)),
       unseal_(std::make_unique<UnsealProgress>()) {
   routes_.store(std::make_shared<const RouteTable>());
+  metrics_collector_ = telemetry::RegisterCollector([this] { EmitGauges(); });
   StartHaThread();
 }
 
 CoreImpl::~CoreImpl() {
+  telemetry::UnregisterCollector(metrics_collector_);
   StopHaThread();
   if (!sealed_.load()) (void)Seal();
 }
 
 std::string CoreImpl::Version() { return kVersion; }
+
+// Vault's core and usage gauges, polled before each metrics exposition. Skips what needs
+// the active state when a seal or step-down holds the state lock (the next poll has it).
+void CoreImpl::EmitGauges() {
+  bool unsealed = !sealed_.load();
+  bool active = unsealed && !standby_.load();
+  telemetry::SetGauge("core.unsealed", unsealed ? 1 : 0);
+  telemetry::SetGauge("core.active", active ? 1 : 0);
+  if (!active) return;
+  std::shared_lock<std::shared_mutex> lock(state_mu_, std::try_to_lock);
+  if (!lock.owns_lock() || sealed_.load() || standby_.load()) return;
+  // token.count lists the token store: at most every 10 minutes (Vault's usage gauge period).
+  auto now = std::chrono::steady_clock::now();
+  if (tokens_ && (token_count_time_ == std::chrono::steady_clock::time_point{} ||
+                  now - token_count_time_ > std::chrono::minutes(10))) {
+    auto n = tokens_->CountServiceTokens();
+    if (n) {
+      token_count_ = *n;
+      token_count_time_ = now;
+    }
+  }
+  if (token_count_time_ != std::chrono::steady_clock::time_point{})
+    telemetry::SetGauge("token.count", static_cast<double>(token_count_), {{"namespace", "root"}});
+  if (expiration_) {
+    auto n = expiration_->Count(std::chrono::milliseconds(0));
+    if (n) telemetry::SetGauge("expire.num_leases", static_cast<double>(*n));
+    telemetry::SetGauge("expire.num_irrevocable_leases",
+                        static_cast<double>(expiration_->IrrevocableCount()));
+  }
+  if (options_.raft) {
+    auto state = AutopilotState();
+    if (state) {
+      telemetry::SetGauge("autopilot.healthy", (*state)["healthy"].get<bool>() ? 1 : 0);
+      telemetry::SetGauge("autopilot.failure_tolerance",
+                          (*state)["failure_tolerance"].get<double>());
+    }
+  }
+}
 
 bool CoreImpl::Sealed() { return sealed_.load(); }
 
@@ -415,6 +456,7 @@ Status CoreImpl::StepDownWithRequest(Request& req) {
   size_t voters = 0;
   for (const auto& m : members) voters += m.voter;
   if (voters < 2) return Status::Ok();
+  telemetry::ScopedTimer timer("core.step_down");
   Status st =
       options_.raft->node().TransferLeadership(storage::raft::kNone, std::chrono::seconds(5));
   KickHa();

@@ -215,6 +215,7 @@ class CoreImpl final : public Core {
   void HaLoop();
   void KickHa();
   void HaEvaluate();
+  void EmitGauges();  // telemetry collector: core.*, expire.*, autopilot.* gauges
   void Activate();
   void Deactivate();
   void AutopilotTick();
@@ -250,6 +251,12 @@ class CoreImpl final : public Core {
   std::unique_ptr<LeaseRevoker> revoker_;
   std::unique_ptr<ExpirationManager> expiration_;
   std::chrono::system_clock::time_point active_time_{};
+  std::chrono::steady_clock::time_point active_since_{};  // for core.leadership_lost
+  int metrics_collector_ = 0;
+  // token.count, refreshed by EmitGauges (only ever called from the telemetry render, which
+  // runs collectors one at a time).
+  int64_t token_count_ = 0;
+  std::chrono::steady_clock::time_point token_count_time_{};
   std::string cluster_id_;
 
   std::atomic<bool> standby_{false};  // unsealed Raft node that is not active

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::core {
 
@@ -287,6 +288,8 @@ Status ExpirationManager::DropRecords(const LeaseEntry& lease) {
 }
 
 Status ExpirationManager::RevokeEntry(const LeaseEntry& lease, bool force) {
+  // Every revocation (API, prefix, token, expiry) goes through here.
+  telemetry::ScopedTimer timer("expire.revoke");
   if (lease.is_token) {
     Status st = revoker_.RevokeToken(lease);
     if (!st.ok() && !force) return st;
@@ -310,6 +313,7 @@ Status ExpirationManager::Revoke(const std::string& lease_id) {
 }
 
 Status ExpirationManager::RevokePrefix(const std::string& prefix, bool force) {
+  telemetry::ScopedTimer timer("expire.revoke-prefix");
   std::vector<std::string> stack{prefix};
   Status first = Status::Ok();
   while (!stack.empty()) {
@@ -333,6 +337,7 @@ Status ExpirationManager::RevokePrefix(const std::string& prefix, bool force) {
 
 Status ExpirationManager::RevokeByToken(const std::string& token_hash) {
   if (token_hash.empty()) return Status::Ok();
+  telemetry::ScopedTimer timer("expire.revoke-by-token");
   COFFER_ASSIGN_OR_RETURN(auto keys, view_.List("token/" + token_hash + "/"));
   int64_t now = Now();
   for (const auto& h : keys) {

@@ -7,6 +7,7 @@
 #include "crypto/aes_gcm.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::core {
 
@@ -21,6 +22,38 @@ int64_t UnixSeconds(TimePoint t) {
 }
 
 std::string IdKey(const std::string& hash) { return "id/" + hash; }
+
+// Vault's creation_ttl label: the TTL rounded up to one of a few buckets.
+std::string TtlBucket(std::chrono::seconds ttl) {
+  static const std::pair<int64_t, const char*> kBuckets[] = {
+      {60, "1m"},    {600, "10m"},   {1200, "20m"},  {3600, "1h"},    {7200, "2h"},
+      {86400, "1d"}, {172800, "2d"}, {604800, "7d"}, {2592000, "30d"}};
+  if (ttl.count() == 0) return "+Inf";
+  for (const auto& [limit, name] : kBuckets)
+    if (ttl.count() <= limit) return name;
+  return "+Inf";
+}
+
+// token.creation{auth_method, mount_point, creation_ttl, token_type}: the mount comes from
+// the creation path ("auth/approle/login" → "auth/approle/"); auth_method is the mount's
+// path segment, which is its type unless the method was mounted elsewhere.
+void CountCreation(const TokenEntry& e) {
+  if (!telemetry::Enabled()) return;
+  std::string mount = "auth/token/", method = "token";
+  if (e.path.rfind("auth/", 0) == 0) {
+    size_t slash = e.path.find('/', 5);
+    if (slash != std::string::npos) {
+      mount = e.path.substr(0, slash + 1);
+      method = e.path.substr(5, slash - 5);
+    }
+  }
+  telemetry::IncrCounter("token.creation", 1,
+                         {{"auth_method", method},
+                          {"creation_ttl", TtlBucket(e.ttl)},
+                          {"mount_point", mount},
+                          {"namespace", "root"},
+                          {"token_type", e.type == TokenType::kBatch ? "batch" : "service"}});
+}
 std::string AccessorKey(const std::string& hash) { return "accessor/" + hash; }
 std::string ParentKey(const std::string& parent, const std::string& child) {
   return "parent/" + parent + "/" + child;
@@ -76,6 +109,11 @@ Result<TokenEntry> TokenStore::CreateRootToken(const std::string& requested_id) 
   return Create(p, nullptr);
 }
 
+Result<int64_t> TokenStore::CountServiceTokens() {
+  COFFER_ASSIGN_OR_RETURN(auto keys, view_.List("id/"));
+  return static_cast<int64_t>(keys.size());
+}
+
 Result<TokenEntry> TokenStore::Create(const TokenCreateParams& params, const TokenEntry* parent) {
   TokenEntry e;
   e.type = params.type;
@@ -121,6 +159,7 @@ Result<TokenEntry> TokenStore::Create(const TokenCreateParams& params, const Tok
 
   if (e.type == TokenType::kBatch) {
     COFFER_ASSIGN_OR_RETURN(e.id, NewBatchToken(e));
+    CountCreation(e);
     return e;
   }
 
@@ -157,6 +196,7 @@ Result<TokenEntry> TokenStore::Create(const TokenCreateParams& params, const Tok
         leases_->TokenCreateOps(lease, root_ops, delta);
         return Status::Ok();
       }));
+  CountCreation(e);
   return e;
 }
 

@@ -136,6 +136,10 @@ class TokenStore {
   // token is gone are deleted (auth/token/tidy).
   Result<std::vector<std::string>> ListAccessors(bool drop_dangling);
 
+  // Number of stored (service) tokens: one storage List, so callers poll it rarely
+  // (the token.count gauge, every usage_gauge_period).
+  Result<int64_t> CountServiceTokens();
+
   // Hash of a token id or accessor with the store's salt (hex). Stable per cluster.
   std::string SaltedHash(std::string_view value) const;
 

@@ -50,9 +50,9 @@ telemetry::Collector DiskSpaceCollector(std::string path) {
     struct statvfs st {};
     if (::statvfs(path.c_str(), &st) != 0) return;
     double unit = static_cast<double>(st.f_frsize);
-    telemetry::SetGauge("coffer.disk.available_bytes", static_cast<double>(st.f_bavail) * unit,
-                        {{"path", path}});
-    telemetry::SetGauge("coffer.disk.total_bytes", static_cast<double>(st.f_blocks) * unit,
+    telemetry::SetGauge("raft_storage.disk.available_bytes",
+                        static_cast<double>(st.f_bavail) * unit, {{"path", path}});
+    telemetry::SetGauge("raft_storage.disk.total_bytes", static_cast<double>(st.f_blocks) * unit,
                         {{"path", path}});
   };
 }
@@ -72,7 +72,7 @@ telemetry::Collector CertificateExpiryCollector(const config::ServerConfig& cfg)
       if (!not_after) continue;
       auto left =
           std::chrono::duration_cast<std::chrono::seconds>(*not_after - RealClock::Get().Now());
-      telemetry::SetGauge("coffer.tls.cert_expiry_seconds", static_cast<double>(left.count()),
+      telemetry::SetGauge("tls.certificate.expiry_seconds", static_cast<double>(left.count()),
                           {{"listener", address}});
     }
   };

@@ -1,9 +1,9 @@
 #pragma once
 // Starts telemetry from the server configuration's telemetry block (Vault's
 // SetupTelemetry) and installs the server's own collectors:
-//   coffer.disk.available_bytes / coffer.disk.total_bytes {path}   the raft data path's
-//       file system (Vault has no metric for it; Vault docs point at node_exporter)
-//   coffer.tls.cert_expiry_seconds {listener}   seconds until each TLS listener's
+//   raft_storage.disk.available_bytes / raft_storage.disk.total_bytes {path}   the raft data path's
+//       file system (Coffer's names: Vault has no metric for it and points at node_exporter)
+//   tls.certificate.expiry_seconds {listener}   seconds until each TLS listener's
 //       certificate's notAfter (negative once expired; the file is re-read each run, so a
 //       certificate replaced on disk is seen)
 // Dev mode without a telemetry block gets Vault's dev defaults: Prometheus retention 24h,

@@ -61,9 +61,9 @@ TEST(TelemetrySetup, DiskAndCertificateCollectors) {
   telemetry::RegisterCollector(DiskSpaceCollector(::testing::TempDir()));
   telemetry::RegisterCollector(CertificateExpiryCollector(cfg));
   std::string prom = telemetry::RenderPrometheus();
-  EXPECT_TRUE(Contains(prom, "vault_coffer_disk_available_bytes{path=")) << prom;
-  EXPECT_TRUE(Contains(prom, "vault_coffer_disk_total_bytes{path=")) << prom;
-  auto at = prom.find("vault_coffer_tls_cert_expiry_seconds{listener=\"127.0.0.1:8200\"} ");
+  EXPECT_TRUE(Contains(prom, "vault_raft_storage_disk_available_bytes{path=")) << prom;
+  EXPECT_TRUE(Contains(prom, "vault_raft_storage_disk_total_bytes{path=")) << prom;
+  auto at = prom.find("vault_tls_certificate_expiry_seconds{listener=\"127.0.0.1:8200\"} ");
   ASSERT_NE(at, std::string::npos) << prom;
   double left = std::stod(prom.substr(prom.find("} ", at) + 2));
   EXPECT_GT(left, 47 * 3600.0);

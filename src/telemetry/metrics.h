@@ -60,6 +60,20 @@ using Collector = std::function<void()>;
 int RegisterCollector(Collector collector);
 void UnregisterCollector(int id);
 
+// Times a scope: MeasureSince(name, start) when it ends. `name` must outlive it (literals).
+class ScopedTimer {
+ public:
+  explicit ScopedTimer(std::string_view name)
+      : name_(name), start_(std::chrono::steady_clock::now()) {}
+  ~ScopedTimer() { MeasureSince(name_, start_); }
+  ScopedTimer(const ScopedTimer&) = delete;
+  ScopedTimer& operator=(const ScopedTimer&) = delete;
+
+ private:
+  std::string_view name_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 // sys/metrics: Vault's JSON shape ({"Timestamp","Gauges","Counters","Samples"}) and the
 // Prometheus text exposition format (version 0.0.4).
 std::string RenderJson();

@@ -226,11 +226,18 @@ int Registry::RegisterCollector(Collector collector) {
 }
 
 void Registry::UnregisterCollector(int id) {
-  std::lock_guard<std::mutex> l(collectors_mu_);
-  collectors_.erase(id);
+  {
+    std::lock_guard<std::mutex> l(collectors_mu_);
+    collectors_.erase(id);
+  }
+  // A run that copied the list before the erase may still be calling it: wait for it, so
+  // the caller may destroy what the collector uses once this returns.
+  std::lock_guard<std::mutex> r(run_mu_);
 }
 
 void Registry::RunCollectors() {
+  // One run at a time: collectors need not be reentrant, and UnregisterCollector can wait.
+  std::lock_guard<std::mutex> r(run_mu_);
   std::vector<std::shared_ptr<const Collector>> run;
   {
     std::lock_guard<std::mutex> l(collectors_mu_);

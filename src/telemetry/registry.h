@@ -65,8 +65,9 @@ class Registry {
   void AddSample(std::string_view name, double milliseconds, const Labels& labels);
 
   int RegisterCollector(Collector collector);
+  // Once it returns the collector is not running and will not run again.
   void UnregisterCollector(int id);
-  // Runs every registered collector (outside the registry's locks).
+  // Runs every registered collector, one run at a time (outside the series locks).
   void RunCollectors();
 
   // Both run the collectors first and drop expired series.
@@ -104,6 +105,7 @@ class Registry {
   std::shared_mutex map_mu_;
   std::unordered_map<std::string, std::unique_ptr<Series>> series_;  // guarded by map_mu_
 
+  std::mutex run_mu_;  // held while collectors run (serialises runs; Unregister waits on it)
   std::mutex collectors_mu_;
   int next_collector_id_ = 1;
   std::map<int, std::shared_ptr<const Collector>> collectors_;  // guarded by collectors_mu_

@@ -25,8 +25,9 @@ listener "tcp" {{
   cluster_address = "127.0.0.1:{cport}"
   tls_cert_file   = "{cert}"
   tls_key_file    = "{key}"
+{listener_extra}
 }}
-
+{extra}
 api_addr     = "https://127.0.0.1:{port}"
 cluster_addr = "https://127.0.0.1:{cport}"
 disable_mlock = true
@@ -71,7 +72,9 @@ class Node:
             f.write(NODE_CONFIG.format(data=self.data, name=name, port=self.port, cport=self.cport,
                                        cert=tls["cert"], key=tls["key"], retry_join=retry,
                                        snapshot_threshold=cluster.snapshot_threshold,
-                                       trailing_logs=cluster.trailing_logs))
+                                       trailing_logs=cluster.trailing_logs,
+                                       extra=cluster.extra_config,
+                                       listener_extra=cluster.listener_extra))
         self.server = None
 
     def start(self):
@@ -118,8 +121,13 @@ class Node:
 
 
 class Cluster:
-    def __init__(self, workdir, snapshot_threshold=8192, trailing_logs=10000):
+    def __init__(self, workdir, snapshot_threshold=8192, trailing_logs=10000, extra_config="",
+                 listener_extra=""):
+        """extra_config: more top-level HCL for every node (e.g. a telemetry block);
+        listener_extra: more HCL inside each node's listener block."""
         self.workdir = workdir
+        self.extra_config = extra_config
+        self.listener_extra = listener_extra
         self.tls = make_tls(workdir)
         self.snapshot_threshold = snapshot_threshold
         self.trailing_logs = trailing_logs

@@ -1,5 +1,6 @@
 """Server configuration errors name the file, the line and the key; signals behave."""
 
+import json
 import os
 import signal
 import subprocess
@@ -61,3 +62,38 @@ def test_json_config_and_sigterm(workdir):
     assert srv.proc.poll() is None
     assert requests.get(srv.addr + "/v1/sys/health", timeout=5).status_code == 501
     assert srv.stop(signal.SIGINT) == 0
+
+
+def test_json_server_log_and_level_changed_by_sighup(workdir):
+    """log_format = "json": every server log line is one JSON object with hclog's keys; a
+    SIGHUP after the file's log_level changed applies the new level without a restart."""
+    port = free_port()
+    path = os.path.join(workdir, "log.hcl")
+    conf = ('storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:%d"\n'
+            '  tls_disable = true\n}\ndisable_mlock = true\nlog_format = "json"\n'
+            'log_level = "%s"\n')
+    with open(path, "w") as f:
+        f.write(conf % (port, "warn"))
+    srv = CofferServer(["-config=" + path], "http://127.0.0.1:%d" % port, workdir).start()
+    requests.put(srv.addr + "/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1},
+                 timeout=10).raise_for_status()
+    srv.proc.send_signal(signal.SIGHUP)  # still warn: "caught SIGHUP" (info) is not logged
+    time.sleep(0.5)
+    with open(path, "w") as f:
+        f.write(conf % (port, "info"))
+    srv.proc.send_signal(signal.SIGHUP)  # logged at warn, then the level becomes info
+    time.sleep(0.5)
+    srv.proc.send_signal(signal.SIGHUP)  # now info lines are written
+    deadline = time.time() + 10
+    while time.time() < deadline and "caught SIGHUP" not in srv.output():
+        time.sleep(0.1)
+    assert srv.stop() == 0
+    lines = [l for l in srv.output().splitlines() if l.strip()]
+    # Log lines are JSON; only the start-up banner (as Vault's) is plain text.
+    assert not [l for l in lines if any(m in l for m in ("[INFO]", "[WARN]", "[ERROR]"))]
+    parsed = [json.loads(l) for l in lines if l.startswith("{")]
+    assert parsed
+    assert all({"@timestamp", "@level", "@module", "@message"} <= set(p) for p in parsed)
+    sighups = [p for p in parsed if p["@message"].startswith("caught SIGHUP")]
+    assert len(sighups) == 1 and sighups[0]["@level"] == "info"
+    assert not [p for p in parsed if p["@level"] in ("debug", "trace")]

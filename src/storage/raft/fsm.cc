@@ -393,6 +393,23 @@ Status StateMachine::Apply(uint64_t index, uint64_t term, std::string_view comma
   return Status::Ok();
 }
 
+StateMachine::Stats StateMachine::GetStats() {
+  Stats out;
+  (void)env_->Read([&](MDB_txn* txn) -> Status {
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(env_->env_, &info) == 0 && mdb_env_stat(env_->env_, &st) == 0) {
+      out.map_size_bytes = info.me_mapsize;
+      out.used_bytes = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+    }
+    auto db = env_->LiveDb(txn);
+    MDB_stat live;
+    if (db && mdb_stat(txn, *db, &live) == 0) out.entries = live.ms_entries;
+    return Status::Ok();
+  });
+  return out;
+}
+
 uint64_t StateMachine::AppliedIndex() {
   std::lock_guard lock(env_->apply_mu_);
   return env_->meta_cache_.applied_index;

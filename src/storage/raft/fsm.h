@@ -120,6 +120,14 @@ class StateMachine {
   uint64_t restore_id();
 
   // The index and term of the last applied entry; 0 for a new state machine.
+  // The LMDB environment's size, for the raft_storage.stats.* gauges.
+  struct Stats {
+    uint64_t map_size_bytes = 0;  // the memory map (grows when full)
+    uint64_t used_bytes = 0;      // pages in use up to the highest one written
+    uint64_t entries = 0;         // keys in the live slot
+  };
+  Stats GetStats();
+
   uint64_t AppliedIndex();
   uint64_t AppliedTerm();
 

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "storage/keys.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::storage::raft {
 
@@ -86,6 +87,32 @@ Node::Node(NodeOptions options, std::unique_ptr<Wal> wal, std::unique_ptr<StateM
     peers = {options_.id};
   }
   raft_ = std::make_unique<Raft>(MakeConfig(peers));
+  metrics_collector_ = telemetry::RegisterCollector([this] { EmitMetrics(); });
+}
+
+void Node::EmitMetrics() {
+  NodeStatus st = GetStatus();
+  StateMachine::Stats fsm = fsm_->GetStats();
+  auto gauge = [](const char* name, uint64_t v) {
+    telemetry::SetGauge(name, static_cast<double>(v));
+  };
+  gauge("raft_storage.stats.commit_index", st.commit_index);
+  gauge("raft_storage.stats.applied_index", st.applied_index);
+  gauge("raft_storage.stats.last_index", st.last_index);
+  gauge("raft_storage.stats.snapshot_index", st.snapshot_index);
+  gauge("raft_storage.stats.fsm_map_size_bytes", fsm.map_size_bytes);
+  gauge("raft_storage.stats.fsm_used_bytes", fsm.used_bytes);
+  gauge("raft_storage.stats.fsm_entries", fsm.entries);
+  gauge("raft_storage.stats.wal_segments", st.wal_segments);
+  gauge("raft.term", st.term);
+  gauge("raft.peers", st.peers.size());
+  if (st.state != StateType::kLeader) return;
+  // hashicorp/raft samples the time since each follower was last heard from.
+  for (const PeerStatus& p : st.peers) {
+    if (p.member.id == st.id || p.since_last_contact == std::chrono::milliseconds::max()) continue;
+    telemetry::AddSample("raft.leader.lastContact",
+                         static_cast<double>(p.since_last_contact.count()));
+  }
 }
 
 Config Node::MakeConfig(const std::vector<uint64_t>& peers) const {
@@ -106,6 +133,8 @@ Config Node::MakeConfig(const std::vector<uint64_t>& peers) const {
 Node::~Node() { Shutdown(); }
 
 void Node::Shutdown() {
+  telemetry::UnregisterCollector(metrics_collector_);  // waits for a running EmitMetrics
+  metrics_collector_ = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -128,7 +157,13 @@ Status Node::error() const {
 Status Node::Propose(std::string command) {
   auto p = std::make_shared<Proposal>();
   p->command = std::move(command);
-  return ProposeAndWait(std::move(p));
+  telemetry::IncrCounter("raft.apply");
+  auto start = std::chrono::steady_clock::now();
+  Status st = ProposeAndWait(std::move(p));
+  // hashicorp/raft's commitTime is dispatch to commit; here it runs to the entry's apply,
+  // which is when the proposer learns of the commit.
+  if (st.ok()) telemetry::MeasureSince("raft.commitTime", start);
+  return st;
 }
 
 Status Node::ProposeAndWait(ProposalPtr p) {
@@ -335,6 +370,7 @@ Status Node::HandleReadies() {
 // Ready::snapshot: the file ReceiveSnapshot verified goes into the state machine, then
 // the WAL drops its log for it (synced by the caller before any message is sent).
 Status Node::InstallSnapshot(const SnapshotMeta& meta) {
+  telemetry::ScopedTimer timer("raft.fsm.restore");
   std::string path;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -459,6 +495,8 @@ Status Node::MaybeCompact() {
   if (applied <= options_.trailing_logs) return Status::Ok();
   const uint64_t target = std::min(applied - options_.trailing_logs, wal_->LastIndex());
   if (target <= point) return Status::Ok();
+  // The state machine is the snapshot (LMDB); taking one is syncing it and compacting the log.
+  telemetry::ScopedTimer timer("raft.snapshot.persist");
   COFFER_RETURN_IF_ERROR(fsm_->Sync());
   COFFER_RETURN_IF_ERROR(wal_->Compact(target));
   return wal_->Sync();
@@ -487,6 +525,13 @@ void Node::CompleteReads() {
 // Leadership as the rest of the server sees it: a leader counts once it applied an entry
 // of its term (so its state machine holds everything committed before it).
 void Node::UpdateLeadership() {
+  // hashicorp/raft's state counters: one per transition into the state.
+  if (raft_->state() != last_state_) {
+    last_state_ = raft_->state();
+    if (last_state_ == StateType::kCandidate) telemetry::IncrCounter("raft.state.candidate");
+    if (last_state_ == StateType::kLeader) telemetry::IncrCounter("raft.state.leader");
+    if (last_state_ == StateType::kFollower) telemetry::IncrCounter("raft.state.follower");
+  }
   const bool leading = raft_->state() == StateType::kLeader && fsm_->AppliedTerm() == raft_->term();
   // A transferee may be elected at once (MsgTimeoutNow lifts the followers' lease).
   if (!leading || raft_->lead_transferee() != kNone) lease_until_ = 0;

@@ -88,7 +88,8 @@ struct NodeStatus {
   uint64_t applied_index = 0;
   uint64_t last_index = 0;
   uint64_t last_term = 0;
-  uint64_t snapshot_index = 0;    // the WAL's compaction point
+  uint64_t snapshot_index = 0;  // the WAL's compaction point
+  uint64_t wal_segments = 0;
   std::vector<PeerStatus> peers;  // every member, this node included
 };
 
@@ -255,7 +256,8 @@ class Node {
   void CompleteReads();
   void DropStaleSnapshotFiles();  // requires mu_
   void UpdateLeadership();
-  void RenewLease();                           // loop thread
+  void EmitMetrics();  // telemetry collector: raft_storage.stats.*, raft.leader.lastContact
+  void RenewLease();   // loop thread
   bool IgnoredAtBoot(const Message& m) const;  // loop thread
   Status DoBootstrap();
   // Queues `task` for the loop thread and waits until it ran; false if the node stopped.
@@ -272,8 +274,10 @@ class Node {
   std::unique_ptr<Raft> raft_;               // loop thread only (and Open before it starts)
   std::map<uint64_t, ProposalPtr> waiting_;  // by log index; loop thread only
   std::map<std::string, ReadPtr> reads_;     // by context; loop thread only
-  bool leading_ = false;                     // what on_leadership last said; loop thread
-  uint64_t read_seq_ = 0;                    // guarded by mu_
+  int metrics_collector_ = 0;
+  StateType last_state_ = StateType::kFollower;  // for the raft.state.* counters; loop thread
+  bool leading_ = false;                         // what on_leadership last said; loop thread
+  uint64_t read_seq_ = 0;                        // guarded by mu_
 
   mutable std::mutex mu_;
   std::condition_variable loop_cv_;  // work for the loop

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "storage/raft/node.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::storage::raft {
 namespace {
@@ -136,6 +137,7 @@ NodeStatus Node::GetStatus() {
     out.last_index = raft_->log().LastIndex();
     out.last_term = raft_->log().LastTerm();
     out.snapshot_index = wal_->Snapshot().index;
+    out.wal_segments = wal_->segment_count();
     Membership m = fsm_->membership();
     ConfState conf = raft_->conf_state();
     std::vector<Member> members = m.members;
@@ -168,6 +170,7 @@ NodeStatus Node::GetStatus() {
 }
 
 Result<SnapshotMeta> Node::SaveSnapshot(const SnapshotSink& sink) {
+  telemetry::ScopedTimer timer("raft.snapshot.create");
   COFFER_ASSIGN_OR_RETURN(SnapshotHeader header, fsm_->WriteSnapshot(sink));
   return header.meta;
 }
