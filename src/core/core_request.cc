@@ -179,12 +179,15 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
   std::shared_ptr<Mount> mount = routes->Match(req.path);
   if (!mount) {
     // As Vault: an invalid token is refused before the missing route is reported.
-    auto token = CheckToken(req);
+    TokenAuditInfo token_audit;
+    auto token = CheckToken(req, &token_audit);
     if (!token) {
       COFFER_RETURN_IF_ERROR(AuditRefused(req, nullptr, token.error(), TokenAuditInfo{}));
       return Err(token.error());
     }
-    return Err(NotFound("no handler for route \"" + req.path + "\". route entry not found."));
+    Status missing = NotFound("no handler for route \"" + req.path + "\". route entry not found.");
+    COFFER_RETURN_IF_ERROR(AuditRefused(req, &*token, missing, token_audit));
+    return Err(missing);
   }
   std::string rel = req.path.size() >= mount->entry.path.size()
                         ? req.path.substr(mount->entry.path.size())

@@ -227,6 +227,12 @@ TEST_F(AuditTest, RefusedRequestsAreAuditedWithTheError) {
   EXPECT_EQ(reqs[0]["accessor"], "");
   EXPECT_EQ(reqs[0]["error"], "permission denied");
 
+  // A path no mount serves: audited with the error too (as Vault, whose router reports it).
+  EXPECT_EQ(Fail(Operation::kRead, "nowhere/x").code(), StatusCode::kNotFound);
+  resps = log.For("response", "nowhere/x");
+  ASSERT_EQ(resps.size(), 1u);
+  EXPECT_NE(resps[0]["error"].get<std::string>().find("no handler for route"), std::string::npos);
+
   // A backend error is in the response entry.
   EXPECT_EQ(Fail(Operation::kRead, "sys/policies/acl/nope").code(), StatusCode::kNotFound);
   resps = log.For("response", "sys/policies/acl/nope");
