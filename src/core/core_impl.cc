@@ -347,11 +347,13 @@ Status CoreImpl::PostUnseal() {
   COFFER_RETURN_IF_ERROR(LoadMountTable("mounts", true));
   COFFER_RETURN_IF_ERROR(LoadMountTable("auth", true));
   InstallRevokeHook();
+  COFFER_RETURN_IF_ERROR(LoadAuditTable());
   return SetupLeases();
 }
 
 void CoreImpl::PreSeal() {
   TeardownLeases();
+  TeardownAudit();
   auto routes = routes_.load();
   for (const auto& m : routes->mounts) m->backend->Cleanup();
   routes_.store(std::make_shared<const RouteTable>());

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "core/audit_broker.h"
 #include "core/barrier.h"
 #include "core/core.h"
 #include "core/expiration.h"
@@ -156,6 +157,20 @@ class CoreImpl final : public Core {
   // Unwraps `token` and answers with its response to be wrapped again (same TTL).
   Result<Response> Rewrap(Request& req, const std::string& token);
 
+  // --- audit devices (core_audit.cc), used by sys/audit* and the server ---
+  // Enables a device: a new uuid, accessor and 32-byte salt (kept in the barrier), then
+  // the table is persisted and the device serves at once. InvalidArgument for a path in
+  // use, an unknown type or a device the factory refuses (its message).
+  Status EnableAudit(AuditEntry entry);
+  // False when no device was enabled at `path`.
+  Result<bool> DisableAudit(const std::string& path);
+  std::vector<AuditEntry> ListAudit();
+  // sys/audit-hash: "hmac-sha256:<hex>" by the device at `path`.
+  Result<std::string> AuditHash(const std::string& path, std::string_view input);
+  // SIGHUP: reopen files, reconnect sockets. Errors are logged; the last is returned.
+  Status ReloadAudit();
+  const AuditBroker& Audit() const { return audit_; }
+
   // The ACL for a token (root → everything).
   Result<std::shared_ptr<const Acl>> AclFor(const TokenInfo& token);
   // Capabilities of `token_entry` on `path`, as sys/capabilities reports them.
@@ -182,7 +197,19 @@ class CoreImpl final : public Core {
   Result<std::shared_ptr<Mount>> Instantiate(const MountEntry& entry);
   void Publish();
   Result<Response> HandleLocked(Request& req);
-  Result<TokenInfo> CheckToken(Request& req);
+  // What the audit entry reports about the caller's token (AuditInput).
+  struct TokenAuditInfo {
+    int64_t ttl = 0;
+    int64_t issue_time = 0;
+    int64_t remaining_uses = 0;
+  };
+  Result<TokenInfo> CheckToken(Request& req, TokenAuditInfo* audit_info = nullptr);
+  // Audits a request refused before its backend ran (bad token, ACL): a request and a
+  // response entry carrying the error. Not ok (Internal) when no device logged it.
+  Status AuditRefused(const Request& req, const TokenInfo* token, const Status& error,
+                      const TokenAuditInfo& token_audit);
+  AuditInput MakeAuditInput(const Request& req, const TokenInfo* token,
+                            const TokenAuditInfo& token_audit) const;
   Result<Response> RouteAndFinish(Request& req, Mount& mount, const std::string& rel);
   // Registers a lease for resp.secret (core_leases.cc).
   Status RegisterLease(const Request& req, const Mount& mount, Response& resp);
@@ -191,6 +218,12 @@ class CoreImpl final : public Core {
   struct Wrapped;
   Result<Wrapped> TakeWrapped(Request& req, const std::string& token);
   class Revoker;
+  // Audit (core_audit.cc): loaded at the end of PostUnseal, torn down in PreSeal.
+  Status LoadAuditTable();
+  void TeardownAudit();
+  Status PersistAuditTable(const std::vector<AuditEntry>& entries);
+  Result<SecretBytes> LoadAuditSalt(const std::string& uuid);
+  Result<std::shared_ptr<AuditBackend>> NewAuditBackend(const AuditEntry& entry, SecretBytes salt);
   // The expiration manager: built and started at the end of PostUnseal (after the mounts
   // it revokes through), stopped first in PreSeal, released last.
   Status SetupLeases();
@@ -242,6 +275,10 @@ class CoreImpl final : public Core {
   std::vector<MountEntry> mount_entries_;  // secrets engines
   std::vector<MountEntry> auth_entries_;   // auth methods
   std::atomic<std::shared_ptr<const RouteTable>> routes_;
+
+  std::mutex audit_mu_;                    // serialises audit table changes; guards the entries
+  std::vector<AuditEntry> audit_entries_;  // the audit table (incl. devices that failed to start)
+  AuditBroker audit_;                      // the running devices (an atomic snapshot)
 
   std::unique_ptr<PolicyStore> policies_;
   std::unique_ptr<TokenStore> tokens_;

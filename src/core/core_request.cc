@@ -12,6 +12,9 @@ namespace coffer::core {
 
 namespace {
 
+// Vault's ErrInternalError: what a client sees when no audit device could log its request.
+constexpr char kAuditInternalError[] = "internal error";
+
 // Vault's special-path matching: "login/*" matches by prefix, otherwise exact.
 bool MatchesSpecial(const std::vector<std::string>& patterns, const std::string& rel) {
   for (const auto& p : patterns) {
@@ -153,7 +156,7 @@ Result<Response> CoreImpl::HandleRequest(Request& req) {
   return HandleLocked(req);
 }
 
-Result<TokenInfo> CoreImpl::CheckToken(Request& req) {
+Result<TokenInfo> CoreImpl::CheckToken(Request& req, TokenAuditInfo* audit_info) {
   if (req.client_token.empty()) return Err(PermissionDenied());
   COFFER_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
   if (!entry) return Err(PermissionDenied("permission denied"));
@@ -163,6 +166,11 @@ Result<TokenInfo> CoreImpl::CheckToken(Request& req) {
   if (!usable) return Err(PermissionDenied());
   TokenInfo info = InfoFromEntry(*entry);
   info.last_use = entry->num_uses < 0;
+  if (audit_info != nullptr) {
+    audit_info->ttl = entry->ttl.count();
+    audit_info->issue_time = entry->creation_time;
+    audit_info->remaining_uses = std::max<int64_t>(entry->num_uses, 0);
+  }
   return info;
 }
 
@@ -171,9 +179,15 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
   std::shared_ptr<Mount> mount = routes->Match(req.path);
   if (!mount) {
     // As Vault: an invalid token is refused before the missing route is reported.
-    COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req));
-    (void)token;
-    return Err(NotFound("no handler for route \"" + req.path + "\". route entry not found."));
+    TokenAuditInfo token_audit;
+    auto token = CheckToken(req, &token_audit);
+    if (!token) {
+      COFFER_RETURN_IF_ERROR(AuditRefused(req, nullptr, token.error(), TokenAuditInfo{}));
+      return Err(token.error());
+    }
+    Status missing = NotFound("no handler for route \"" + req.path + "\". route entry not found.");
+    COFFER_RETURN_IF_ERROR(AuditRefused(req, &*token, missing, token_audit));
+    return Err(missing);
   }
   std::string rel = req.path.size() >= mount->entry.path.size()
                         ? req.path.substr(mount->entry.path.size())
@@ -202,8 +216,14 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
         log::Warn("token", "failed to revoke a used-up token", {{"error", st.message()}});
     }
   } revoke_after_use{this, &req};
+  TokenAuditInfo token_audit;
   if (!unauth) {
-    COFFER_ASSIGN_OR_RETURN(TokenInfo token, CheckToken(req));
+    auto checked = CheckToken(req, &token_audit);
+    if (!checked) {
+      COFFER_RETURN_IF_ERROR(AuditRefused(req, nullptr, checked.error(), TokenAuditInfo{}));
+      return Err(checked.error());
+    }
+    TokenInfo token = std::move(*checked);
     req.token = token;
     // Create vs update is decided by whether the target exists (Vault's existence check).
     Request probe_req = req;
@@ -214,14 +234,52 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
     }
     COFFER_ASSIGN_OR_RETURN(auto acl, policies_->AclForPolicies(token.policies));
     AclResult r = acl->AllowOperation(req.operation, full_path, req.data, false, req.wrap_ttl);
-    if (!r.allowed) return Err(PermissionDenied());
-    if (needs_sudo && !r.root_privs) return Err(PermissionDenied());
+    if (!r.allowed || (needs_sudo && !r.root_privs)) {
+      COFFER_RETURN_IF_ERROR(AuditRefused(req, &*req.token, PermissionDenied(), token_audit));
+      return Err(PermissionDenied());
+    }
   } else if (!req.client_token.empty()) {
     // Login paths ignore the caller's token but the backend may want it (e.g. renew).
     auto entry = tokens_->Lookup(req.client_token);
     if (entry && *entry) req.token = InfoFromEntry(**entry);
   }
-  return RouteAndFinish(req, *mount, rel);
+  if (!audit_.Enabled()) return RouteAndFinish(req, *mount, rel);
+
+  // Step 4: no device logged the request → refused, and the backend never runs.
+  AuditInput in = MakeAuditInput(req, unauth ? nullptr : &*req.token, token_audit);
+  if (!audit_.LogRequest(in).ok()) return Err(Internal(kAuditInternalError));
+  auto resp = RouteAndFinish(req, *mount, rel);
+  // Step 8: the outcome (after leases and wrapping, so wrap_info is in the entry).
+  in.time = clock_.Now();
+  in.response = resp ? &*resp : nullptr;
+  if (!resp) in.error = resp.error().message();
+  // As Vault: a response no device logged is a 500, although its effect happened.
+  if (!audit_.LogResponse(in).ok()) return Err(Internal(kAuditInternalError));
+  return resp;
+}
+
+AuditInput CoreImpl::MakeAuditInput(const Request& req, const TokenInfo* token,
+                                    const TokenAuditInfo& token_audit) const {
+  AuditInput in;
+  in.request = &req;
+  in.token = token;
+  in.time = clock_.Now();
+  if (token != nullptr) {
+    in.token_ttl = token_audit.ttl;
+    in.token_issue_time = token_audit.issue_time;
+    in.remaining_uses = token_audit.remaining_uses;
+  }
+  return in;
+}
+
+Status CoreImpl::AuditRefused(const Request& req, const TokenInfo* token, const Status& error,
+                              const TokenAuditInfo& token_audit) {
+  if (!audit_.Enabled()) return Status::Ok();
+  AuditInput in = MakeAuditInput(req, token, token_audit);
+  in.error = error.message();
+  if (!audit_.LogRequest(in).ok() || !audit_.LogResponse(in).ok())
+    return Internal(kAuditInternalError);
+  return Status::Ok();
 }
 
 Result<Response> CoreImpl::RouteAndFinish(Request& req, Mount& mount, const std::string& rel) {

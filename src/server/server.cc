@@ -345,6 +345,9 @@ int Main(int argc, char** argv) {
       log::Error("server", "failed to reload TLS certificates", {{"error", s.message()}});
     else
       log::Info("server", "reloaded TLS certificates");
+    // Audit devices reopen their files (log rotation) and reconnect sockets.
+    s = core.ReloadAudit();
+    if (!s.ok()) log::Error("server", "failed to reload audit devices", {{"error", s.message()}});
   });
   retry_join.Stop();
   http_server.Stop();

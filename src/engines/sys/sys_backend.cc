@@ -72,6 +72,7 @@ SystemBackend::SystemBackend(core::CoreImpl& core) : core_(core) {
   AddPaths(RaftPaths());
   AddPaths(LeasePaths());
   AddPaths(WrappingPaths());
+  AddPaths(AuditPaths());
 }
 
 Result<std::unique_ptr<core::Backend>> NewSystemBackend(core::CoreImpl& core) {

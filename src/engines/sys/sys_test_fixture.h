@@ -14,6 +14,7 @@
 #include "auth/token/token_backend.h"
 #include "core/core_impl.h"
 #include "core/registry.h"
+#include "crypto/hash.h"
 #include "engines/builtins.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/sys/sys_backend.h"
@@ -36,6 +37,15 @@ class DevCoreTest : public ::testing::Test {
     core_ = std::make_unique<core::CoreImpl>(std::move(o));
     auto init = core_->SetupDevMode("root");
     ASSERT_TRUE(init.has_value()) << init.error().ToString();
+    unseal_key_ = crypto::Base64Encode(init->keys[0].view());
+  }
+
+  // Seals the node and unseals it again with the dev-mode key (a restart of the node).
+  void SealAndUnseal() {
+    ASSERT_TRUE(core_->Seal().ok());
+    auto st = core_->Unseal(unseal_key_);
+    ASSERT_TRUE(st.has_value()) << st.error().ToString();
+    ASSERT_FALSE(st->sealed);
   }
 
   Result<core::Response> Do(core::Operation op, const std::string& path, Json data = Json::object(),
@@ -81,6 +91,7 @@ class DevCoreTest : public ::testing::Test {
   FakeClock clock_;
   core::Registry registry_;
   std::unique_ptr<core::CoreImpl> core_;
+  std::string unseal_key_;  // base64
 };
 
 }  // namespace coffer::testing

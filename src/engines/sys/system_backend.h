@@ -1,7 +1,7 @@
 #pragma once
 // SystemBackend: the framework::Backend behind sys/. Its paths are grouped by topic, one
 // .cc file per group (sys_mounts.cc, sys_auth.cc, sys_remount.cc, sys_policy.cc,
-// sys_capabilities.cc, sys_internal_ui.cc, sys_info.cc); each group's builder returns
+// sys_capabilities.cc, sys_internal_ui.cc, sys_info.cc, sys_audit.cc); each group's builder returns
 // the framework::Paths and the handlers they call are members declared here.
 //
 // Thread-safety: handlers run concurrently. Mount-table changes are serialised by
@@ -87,6 +87,13 @@ class SystemBackend final : public framework::Backend {
   // sys_metrics.cc: metrics (JSON, or Prometheus text with ?format=prometheus).
   std::vector<framework::Path> MetricsPaths();
   HandlerResult Metrics(core::Request& req, FieldData& d);
+
+  // sys_audit.cc: audit, audit/<path>, audit-hash/<path>.
+  std::vector<framework::Path> AuditPaths();
+  HandlerResult ListAudit(core::Request& req, FieldData& d);
+  HandlerResult EnableAudit(core::Request& req, FieldData& d);
+  HandlerResult DisableAudit(core::Request& req, FieldData& d);
+  HandlerResult AuditHash(core::Request& req, FieldData& d);
 
   // sys_leases.cc: leases/* (lookup, renew, revoke*, tidy, count) and legacy renew/revoke.
   std::vector<framework::Path> LeasePaths();
