@@ -1,6 +1,7 @@
 #include "core/audit_broker.h"
 
 #include "base/log.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::core {
 
@@ -56,24 +57,29 @@ Status AuditBroker::LogToAll(const char* what, Fn&& fn) const {
       ++written;
       continue;
     }
-    // metrics: audit.log_request_failure / audit.log_response_failure counter += 1
-    // (label: the device path) once the telemetry library lands.
+    // Vault's per-device failure counter: audit.<path>.log_request_failure.
+    std::string device = d->entry.path;
+    if (!device.empty() && device.back() == '/') device.pop_back();
+    telemetry::IncrCounter("audit." + device + ".log_" + what + "_failure");
     log::Warn("audit", std::string("backend failed to log ") + what,
               {{"path", d->entry.path}, {"error", st.message()}});
     last = st;
   }
+  // As Vault, the broker-wide failure counter is incremented by 0 or 1 on every entry, so
+  // the series exists (and alert rules see it) before the first failure.
+  telemetry::IncrCounter(std::string("audit.log_") + what + "_failure", written > 0 ? 0 : 1);
   if (written > 0) return Status::Ok();
   return Internal(std::string("no audit backend succeeded in logging the ") + what + ": " +
                   last.message());
 }
 
 Status AuditBroker::LogRequest(const AuditInput& in) const {
-  // metrics: audit.log_request (timer) around this call.
+  telemetry::ScopedTimer timer("audit.log_request");
   return LogToAll("request", [&](AuditDevice& d) { return d.LogRequest(in); });
 }
 
 Status AuditBroker::LogResponse(const AuditInput& in) const {
-  // metrics: audit.log_response (timer) around this call.
+  telemetry::ScopedTimer timer("audit.log_response");
   return LogToAll("response", [&](AuditDevice& d) { return d.LogResponse(in); });
 }
 

@@ -7,6 +7,7 @@
 #include "core/policy/acl.h"
 #include "core/policy/policy_store.h"
 #include "crypto/random.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::core {
 
@@ -126,6 +127,15 @@ void CoreImpl::InstallRevokeHook() {
 }
 
 Result<Response> CoreImpl::HandleRequest(Request& req) {
+  // Vault's request timers: logins (unauthenticated auth/ paths) apart from the rest.
+  struct RequestTimer {
+    const Request& req;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    ~RequestTimer() {
+      bool login = req.unauthenticated && req.path.rfind("auth/", 0) == 0;
+      telemetry::MeasureSince(login ? "core.handle_login_request" : "core.handle_request", start);
+    }
+  } timer{req};
   // Checked before the lock too: a node that lost leadership marks itself standby first,
   // so requests stop here while it waits for the exclusive lock to tear down.
   if (standby_.load()) return Err(Unavailable(kNotActive));
@@ -218,6 +228,10 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
   } revoke_after_use{this, &req};
   TokenAuditInfo token_audit;
   if (!unauth) {
+    // Vault's timers: check_token spans the whole token and policy check, fetch_acl_and_token
+    // the token lookup and the ACL it resolves to.
+    telemetry::ScopedTimer check_timer("core.check_token");
+    auto fetch_start = std::chrono::steady_clock::now();
     auto checked = CheckToken(req, &token_audit);
     if (!checked) {
       COFFER_RETURN_IF_ERROR(AuditRefused(req, nullptr, checked.error(), TokenAuditInfo{}));
@@ -225,6 +239,8 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
     }
     TokenInfo token = std::move(*checked);
     req.token = token;
+    COFFER_ASSIGN_OR_RETURN(auto acl, policies_->AclForPolicies(token.policies));
+    telemetry::MeasureSince("core.fetch_acl_and_token", fetch_start);
     // Create vs update is decided by whether the target exists (Vault's existence check).
     Request probe_req = req;
     probe_req.path = rel;
@@ -232,7 +248,6 @@ Result<Response> CoreImpl::HandleLocked(Request& req) {
       COFFER_ASSIGN_OR_RETURN(auto ex, mount->backend->ExistenceCheck(probe_req));
       req.operation = (!ex.checked || ex.exists) ? Operation::kUpdate : Operation::kCreate;
     }
-    COFFER_ASSIGN_OR_RETURN(auto acl, policies_->AclForPolicies(token.policies));
     AclResult r = acl->AllowOperation(req.operation, full_path, req.data, false, req.wrap_ttl);
     if (!r.allowed || (needs_sudo && !r.root_privs)) {
       COFFER_RETURN_IF_ERROR(AuditRefused(req, &*req.token, PermissionDenied(), token_audit));

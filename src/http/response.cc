@@ -59,7 +59,10 @@ HttpResponse RenderSuccess(const core::Request& req, const core::Response& resp)
   switch (req.operation) {
     case core::Operation::kRead:
     case core::Operation::kPatch:
-      if (IsEmpty(resp)) return ErrorResponse(404, "");
+      // Vault: a read with no response is a 404; a response whose data is an empty object
+      // (e.g. sys/audit with no device) is a 200 with "data": {}.
+      if (IsEmpty(resp) && !resp.data.is_object()) return ErrorResponse(404, "");
+      if (IsEmpty(resp)) return JsonResponse(200, Envelope(req, resp));
       break;
     case core::Operation::kList:
       if (int status = ListStatus(resp); status != 0) return ErrorResponse(status, "");

@@ -14,6 +14,7 @@
 #include <functional>
 #include <iostream>
 
+#include "audit/builtins.h"
 #include "auth/builtins.h"
 #include "auth/token/token_backend.h"
 #include "base/log.h"
@@ -102,6 +103,7 @@ void WriteDevToken(const std::string& token) {
 core::CoreOptions BaseCoreOptions(core::Registry& registry) {
   engines::RegisterBuiltins(registry);
   auth::RegisterBuiltins(registry);
+  audit::RegisterBuiltins(registry);
   core::CoreOptions o;
   o.registry = &registry;
   o.system_backend_factory = [](core::CoreImpl& c) { return engines::sys::NewSystemBackend(c); };

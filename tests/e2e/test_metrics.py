@@ -119,8 +119,12 @@ def test_prometheus_scrapes_a_three_node_cluster(cluster, workdir):
     active = cluster.active()
     token = cluster.root_token
     # Some traffic so the request, token and barrier metrics have samples.
+    r = active.req("POST", "sys/mounts/secret", token=token,
+                   json={"type": "kv", "options": {"version": "2"}})
+    assert r.status_code == 204, r.text
     for i in range(5):
-        r = active.req("POST", "secret/data/m%d" % i, token=token, json={"data": {"v": "metric-secret-%d" % i}})
+        r = active.req("POST", "secret/data/m%d" % i, token=token,
+                       json={"data": {"v": "metric-secret-%d" % i}})
         assert r.status_code == 200, r.text
         assert active.req("GET", "secret/data/m%d" % i, token=token).status_code == 200
     r = active.req("POST", "auth/token/create", token=token, json={"ttl": "1h"})
