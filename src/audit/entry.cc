@@ -31,35 +31,11 @@ const char* TokenTypeName(core::TokenType t) {
   return t == core::TokenType::kBatch ? "batch" : "service";
 }
 
-std::string FormatRfc3339Seconds(int64_t unix_seconds) {
-  time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // remote_addr as http/ gives it: "ip", "ip:port" or "[v6]:port".
 void SetRemoteAddress(Json& obj, const std::string& remote) {
-  std::string host = remote;
-  std::string port;
-  if (!remote.empty() && remote.front() == '[') {
-    auto close = remote.find(']');
-    if (close != std::string::npos) {
-      host = remote.substr(1, close - 1);
-      if (close + 1 < remote.size() && remote[close + 1] == ':') port = remote.substr(close + 2);
-    }
-  } else if (auto colon = remote.find(':');
-             colon != std::string::npos && remote.find(':', colon + 1) == std::string::npos) {
-    host = remote.substr(0, colon);
-    port = remote.substr(colon + 1);
-  }
-  SetString(obj, "remote_address", host);
-  if (!port.empty() && port.size() <= 5 &&
-      port.find_first_not_of("0123456789") == std::string::npos) {
-    SetInt(obj, "remote_port", std::stoll(port));
-  }
+  RemoteAddress r = SplitRemoteAddress(remote);
+  SetString(obj, "remote_address", r.host);
+  SetInt(obj, "remote_port", r.port);
 }
 
 // Vault omits empty maps (omitempty) and keeps non-object data as it is.
@@ -193,6 +169,37 @@ Json ResponseSection(const AuditInput& in, const FormatOptions& opts, const Hash
 }
 
 }  // namespace
+
+std::string FormatRfc3339Seconds(int64_t unix_seconds) {
+  time_t t = static_cast<time_t>(unix_seconds);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+RemoteAddress SplitRemoteAddress(const std::string& remote) {
+  RemoteAddress out;
+  out.host = remote;
+  std::string port;
+  if (!remote.empty() && remote.front() == '[') {
+    auto close = remote.find(']');
+    if (close != std::string::npos) {
+      out.host = remote.substr(1, close - 1);
+      if (close + 1 < remote.size() && remote[close + 1] == ':') port = remote.substr(close + 2);
+    }
+  } else if (auto colon = remote.find(':');
+             colon != std::string::npos && remote.find(':', colon + 1) == std::string::npos) {
+    out.host = remote.substr(0, colon);
+    port = remote.substr(colon + 1);
+  }
+  if (!port.empty() && port.size() <= 5 &&
+      port.find_first_not_of("0123456789") == std::string::npos) {
+    out.port = std::stoll(port);
+  }
+  return out;
+}
 
 std::string FormatRfc3339Nano(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;

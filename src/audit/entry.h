@@ -30,10 +30,27 @@ void HashStrings(Json& value, const HashFn& hash) {
 // fraction dropped (and the dot when the fraction is zero).
 std::string FormatRfc3339Nano(std::chrono::system_clock::time_point t);
 
+// "2026-12-05T10:00:16Z" (Go's RFC3339 in UTC, whole seconds).
+std::string FormatRfc3339Seconds(int64_t unix_seconds);
+
+// remote_addr as http/ gives it ("ip", "ip:port" or "[v6]:port"); port 0 when absent.
+struct RemoteAddress {
+  std::string host;
+  int64_t port = 0;
+};
+RemoteAddress SplitRemoteAddress(const std::string& remote);
+
 // The entry as a JSON object; `hash` maps a plaintext string to what the entry holds.
 using Hasher = std::function<std::string(const std::string&)>;
 Json BuildEntry(const core::AuditInput& in, bool response_entry, const FormatOptions& options,
                 const Hasher& hash);
+
+// entry_writer.cc: the same entry, JSON format, appended to `out` as the text
+// Serialize(BuildEntry(...)) gives ("time" first), without building the tree. Only for
+// inputs CanWriteDirectly accepts (json format, no list response to elide).
+bool CanWriteDirectly(const core::AuditInput& in, const FormatOptions& options);
+void WriteEntry(std::string& out, const core::AuditInput& in, bool response_entry,
+                const FormatOptions& options, const Hasher& hash);
 
 // Vault's JSONx rendering of a JSON object (jefferai/jsonx EncodeJSONBytes): the object's
 // members as <json:TYPE name="..."> elements sorted by name, without the XML header or a

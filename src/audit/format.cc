@@ -1,5 +1,10 @@
 #include "audit/format.h"
 
+#include <openssl/crypto.h>
+
+#include <utility>
+#include <vector>
+
 #include "audit/entry.h"
 #include "crypto/hash.h"
 
@@ -58,7 +63,11 @@ Result<EntryFormatter> EntryFormatter::Create(const FormatOptions& options,
   if (salt == nullptr || salt->empty()) {
     return Err(InvalidArgument("audit device has no salt"));
   }
-  return EntryFormatter(options, salt->Clone());
+  return EntryFormatter(options, *salt);
+}
+
+std::string EntryFormatter::Hash(std::string_view value) const {
+  return "hmac-sha256:" + crypto::HexEncode(mac_->Mac(value));
 }
 
 std::string EntryFormatter::Serialize(const Json& entry) const {
@@ -67,31 +76,100 @@ std::string EntryFormatter::Serialize(const Json& entry) const {
     line += internal::ToJsonx(entry);
   } else {
     // Vault writes "time" first (for log shippers that read the timestamp), then the other
-    // members in name order. Invalid UTF-8 in a value is replaced rather than failing the
-    // request's audit.
-    Json rest = entry;
-    Json time = rest["time"];
-    rest.erase("time");
-    std::string body = rest.dump(-1, ' ', false, Json::error_handler_t::replace);
-    line += "{\"time\":" + time.dump();
-    line += body.size() > 2 ? "," + body.substr(1) : std::string("}");
+    // members in name order (the object's own order). Invalid UTF-8 in a value is replaced
+    // rather than failing the request's audit. Members are dumped one by one: no copy.
+    auto dump = [](const Json& j) {
+      return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+    };
+    line += '{';
+    bool first = true;
+    if (auto t = entry.find("time"); t != entry.end()) {
+      line += "\"time\":" + dump(*t);
+      first = false;
+    }
+    for (auto it = entry.begin(); it != entry.end(); ++it) {
+      if (it.key() == "time") continue;
+      if (!first) line += ',';
+      first = false;
+      line += dump(Json(it.key()));
+      line += ':';
+      line += dump(it.value());
+    }
+    line += '}';
   }
   line += '\n';
   return line;
 }
 
-std::string EntryFormatter::FormatRequest(const core::AuditInput& in) const {
-  internal::Hasher hash = [this](const std::string& v) {
-    return options_.log_raw ? v : HashString(salt_, v);
+namespace {
+
+// Hashes already computed for the request being audited on this thread. A request's entry
+// and its response entry are formatted on the same worker thread, one after the other, and
+// hash the same token and accessor (twice each): the response entry reuses the request
+// entry's hashes. Keyed by formatter and request id; plaintexts are wiped when the
+// response entry is done or another request starts.
+struct HashMemo {
+  const void* formatter = nullptr;
+  std::string request_id;
+  std::vector<std::pair<std::string, std::string>> entries;
+
+  void Clear() {
+    for (auto& [plain, hashed] : entries) OPENSSL_cleanse(plain.data(), plain.size());
+    entries.clear();
+    formatter = nullptr;
+    request_id.clear();
+  }
+  ~HashMemo() { Clear(); }
+};
+
+HashMemo& ThreadMemo(const void* formatter, const std::string& request_id) {
+  thread_local HashMemo memo;
+  if (memo.formatter != formatter || memo.request_id != request_id || request_id.empty()) {
+    memo.Clear();
+    memo.formatter = formatter;
+    memo.request_id = request_id;
+  }
+  return memo;
+}
+
+}  // namespace
+
+std::string EntryFormatter::Format(const core::AuditInput& in, bool response_entry) const {
+  HashMemo& memo = ThreadMemo(this, in.request->id);
+  internal::Hasher hash = [this, &memo](const std::string& v) -> std::string {
+    if (options_.log_raw) return v;
+    constexpr size_t kMemoMax = 128;  // tokens and accessors; not large secret values
+    if (v.size() > kMemoMax) return Hash(v);
+    for (const auto& [plain, hashed] : memo.entries)
+      if (plain == v) return hashed;
+    memo.entries.emplace_back(v, Hash(v));
+    return memo.entries.back().second;
   };
-  return Serialize(internal::BuildEntry(in, /*response_entry=*/false, options_, hash));
+  std::string line;
+  if (internal::CanWriteDirectly(in, options_)) {
+    line.reserve(1024);
+    line = options_.prefix;
+    internal::WriteEntry(line, in, response_entry, options_, hash);
+    line += '\n';
+  } else {
+    line = Serialize(internal::BuildEntry(in, response_entry, options_, hash));
+  }
+  if (response_entry) memo.Clear();
+  return line;
+}
+
+std::string EntryFormatter::FormatTreeForTests(const core::AuditInput& in,
+                                               bool response_entry) const {
+  internal::Hasher hash = [this](const std::string& v) { return options_.log_raw ? v : Hash(v); };
+  return Serialize(internal::BuildEntry(in, response_entry, options_, hash));
+}
+
+std::string EntryFormatter::FormatRequest(const core::AuditInput& in) const {
+  return Format(in, /*response_entry=*/false);
 }
 
 std::string EntryFormatter::FormatResponse(const core::AuditInput& in) const {
-  internal::Hasher hash = [this](const std::string& v) {
-    return options_.log_raw ? v : HashString(salt_, v);
-  };
-  return Serialize(internal::BuildEntry(in, /*response_entry=*/true, options_, hash));
+  return Format(in, /*response_entry=*/true);
 }
 
 }  // namespace coffer::audit

@@ -11,12 +11,14 @@
 // and safe to call concurrently.
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "base/secret_bytes.h"
 #include "base/status.h"
 #include "core/audit.h"
+#include "crypto/hash.h"
 
 namespace coffer::audit {
 
@@ -45,7 +47,7 @@ std::string HashString(const SecretBytes& salt, std::string_view value);
 
 class EntryFormatter {
  public:
-  // Copies the salt. InvalidArgument if `salt` is null or empty.
+  // Keys an HMAC with the salt. InvalidArgument if `salt` is null or empty.
   static Result<EntryFormatter> Create(const FormatOptions& options, const SecretBytes* salt);
 
   // One complete line: prefix + entry + "\n".
@@ -53,18 +55,24 @@ class EntryFormatter {
   std::string FormatResponse(const core::AuditInput& in) const;
 
   // HashString with this formatter's salt, whatever log_raw says (sys/audit-hash).
-  std::string Hash(std::string_view value) const { return HashString(salt_, value); }
+  std::string Hash(std::string_view value) const;
 
   const FormatOptions& options() const { return options_; }
 
- private:
-  EntryFormatter(const FormatOptions& options, SecretBytes salt)
-      : options_(options), salt_(std::move(salt)) {}
+  // The entry built as a JSON tree and serialised (the reference the direct writer that
+  // Format* use is tested against).
+  std::string FormatTreeForTests(const core::AuditInput& in, bool response_entry) const;
 
+ private:
+  EntryFormatter(const FormatOptions& options, const SecretBytes& salt)
+      : options_(options), mac_(std::make_shared<const crypto::HmacSha256Key>(salt.view())) {}
+
+  std::string Format(const core::AuditInput& in, bool response_entry) const;
   std::string Serialize(const Json& entry) const;
 
   FormatOptions options_;
-  SecretBytes salt_;
+  // The salt as a keyed HMAC (shared by copies of the formatter; immutable).
+  std::shared_ptr<const crypto::HmacSha256Key> mac_;
 };
 
 }  // namespace coffer::audit

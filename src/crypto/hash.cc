@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "crypto/openssl_util.h"
@@ -51,6 +52,86 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   if (HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), Bytes(data), data.size(),
            reinterpret_cast<unsigned char*>(out.data()), &len) == nullptr ||
       len != SHA256_DIGEST_LENGTH) {
+    DieOnLibraryFailure("HMAC-SHA256");
+  }
+  return out;
+}
+
+// HMAC as RFC 2104 builds it: the inner and outer digest states after the padded key are
+// computed once; each Mac copies them into a per-thread context (no allocation beyond the
+// digest state's own) and hashes only the message and the inner digest.
+namespace {
+
+constexpr size_t kSha256Block = 64;
+
+EVP_MD_CTX* KeyedState(const unsigned char* block, unsigned char pad) {
+  unsigned char buf[kSha256Block];
+  for (size_t i = 0; i < kSha256Block; ++i) buf[i] = block[i] ^ pad;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, buf, sizeof buf) != 1) {
+    DieOnLibraryFailure("HMAC-SHA256 key");
+  }
+  OPENSSL_cleanse(buf, sizeof buf);
+  return ctx;
+}
+
+struct KeyedStates {
+  EVP_MD_CTX* inner;
+  EVP_MD_CTX* outer;
+};
+
+// One reusable context per thread (freed when the thread ends).
+EVP_MD_CTX* ThreadContext() {
+  struct Holder {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Holder() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Holder holder;
+  if (holder.ctx == nullptr) DieOnLibraryFailure("EVP_MD_CTX_new");
+  return holder.ctx;
+}
+
+}  // namespace
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  unsigned char block[kSha256Block] = {0};
+  if (key.size() > kSha256Block) {
+    std::string digest = Sha256(key);
+    std::memcpy(block, digest.data(), digest.size());
+    OPENSSL_cleanse(digest.data(), digest.size());
+  } else if (!key.empty()) {
+    std::memcpy(block, key.data(), key.size());
+  }
+  ctx_ = new KeyedStates{KeyedState(block, 0x36), KeyedState(block, 0x5c)};
+  OPENSSL_cleanse(block, sizeof block);
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  auto* states = static_cast<KeyedStates*>(ctx_);
+  if (states == nullptr) return;
+  EVP_MD_CTX_free(states->inner);  // wipes the digest state
+  EVP_MD_CTX_free(states->outer);
+  delete states;
+}
+
+HmacSha256Key::HmacSha256Key(HmacSha256Key&& other) noexcept : ctx_(other.ctx_) {
+  other.ctx_ = nullptr;
+}
+
+std::string HmacSha256Key::Mac(std::string_view data) const {
+  const auto* states = static_cast<const KeyedStates*>(ctx_);
+  EVP_MD_CTX* ctx = ThreadContext();
+  unsigned char inner[SHA256_DIGEST_LENGTH];
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  unsigned int len = 0, outer_len = 0;
+  if (EVP_MD_CTX_copy_ex(ctx, states->inner) != 1 ||
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, inner, &len) != 1 || len != SHA256_DIGEST_LENGTH ||
+      EVP_MD_CTX_copy_ex(ctx, states->outer) != 1 ||
+      EVP_DigestUpdate(ctx, inner, sizeof inner) != 1 ||
+      EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &outer_len) != 1 ||
+      outer_len != SHA256_DIGEST_LENGTH) {
     DieOnLibraryFailure("HMAC-SHA256");
   }
   return out;

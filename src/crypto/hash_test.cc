@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "crypto/fake_random.h"
 #include "crypto/test_util.h"
 
@@ -48,6 +52,30 @@ TEST(HmacSha256Test, Rfc4231) {
 TEST(HmacSha256Test, EmptyKeyAndData) {
   EXPECT_EQ(HexEncode(HmacSha256("", "")),
             "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+// A key used for many messages, from several threads, gives what the one-shot function gives.
+TEST(HmacSha256Test, KeyReusedAcrossMessagesAndThreads) {
+  for (std::string key :
+       {std::string(), std::string("Jefe"), std::string(32, '\x5a'), std::string(200, '\x01')}) {
+    HmacSha256Key mac(key);
+    EXPECT_EQ(mac.Mac(""), HmacSha256(key, ""));
+    EXPECT_EQ(mac.Mac("what do ya want for nothing?"),
+              HmacSha256(key, "what do ya want for nothing?"));
+    HmacSha256Key moved(std::move(mac));
+    std::vector<std::thread> threads;
+    std::atomic<int> mismatches{0};
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 200; ++i) {
+          std::string data = std::to_string(t) + ":" + std::to_string(i);
+          if (moved.Mac(data) != HmacSha256(key, data)) ++mismatches;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(mismatches.load(), 0);
+  }
 }
 
 // RFC 5869, test cases 1-3.
