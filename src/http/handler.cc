@@ -6,6 +6,7 @@
 #include "http/request_builder.h"
 #include "http/response.h"
 #include "http/sys_handlers.h"
+#include "telemetry/metrics.h"
 
 namespace coffer::http {
 
@@ -36,6 +37,13 @@ HttpResponse Route(core::Core& core, crypto::Random& random, const Forwarder& fo
 
 HttpResponse Handler::Handle(const HttpRequest& request) {
   HttpResponse response = Route(core_, random_, forward_, request);
+  // Vault 1.20's vault.core.response_status_code: every answer by status (what the
+  // error-rate alert in deploy/prometheus/alerts.yml divides).
+  if (telemetry::Enabled()) {
+    std::string code = std::to_string(response.status);
+    telemetry::IncrCounter("core.response_status_code", 1,
+                           {{"code", code}, {"type", code.substr(0, 1) + "xx"}});
+  }
   if (request.method == "HEAD") response.body.clear();
   return response;
 }

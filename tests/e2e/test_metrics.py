@@ -147,6 +147,13 @@ def test_prometheus_scrapes_a_three_node_cluster(cluster, workdir):
     assert samples(text, "vault_raft_state_leader")[""] >= 1
     assert samples(text, "vault_autopilot_healthy") == {"": 1.0}
     assert samples(text, "vault_autopilot_failure_tolerance") == {"": 1.0}
+    # The names deploy/prometheus/alerts.yml uses for disk, certificates and error rate.
+    assert next(iter(samples(text, "vault_raft_storage_disk_available_bytes").values())) > 0
+    assert next(iter(samples(text, "vault_raft_storage_disk_total_bytes").values())) > 0
+    expiry = samples(text, "vault_tls_certificate_expiry_seconds")
+    assert expiry and all(86400 < v <= 2 * 86400 for v in expiry.values())  # a 2-day cert
+    assert sum(v for k, v in samples(text, "vault_core_response_status_code").items()
+               if 'type="2xx"' in k) >= 10
     for standby in cluster.standbys():
         assert samples(prom_text(standby), "vault_core_active") == {"": 0.0}
     # No secret in any label or value: the tokens and the written values are absent.
