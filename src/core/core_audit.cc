@@ -115,6 +115,16 @@ Status CoreImpl::EnableAudit(AuditEntry entry) {
   COFFER_ASSIGN_OR_RETURN(SecretBytes salt, crypto::RandomBytes(random_, kSaltBytes));
   auto backend = NewAuditBackend(entry, salt.Clone());
   if (!backend) return InvalidArgument(backend.error().message());
+  // As Vault: a test entry first, so a device that cannot write (a socket nobody listens
+  // on, a full disk) is refused here rather than refusing every request once enabled.
+  Request probe;
+  probe.operation = Operation::kUpdate;
+  probe.path = "sys/audit/test";
+  AuditInput test;
+  test.request = &probe;
+  test.time = clock_.Now();
+  if (Status st = (*backend)->device->LogRequest(test); !st.ok())
+    return InvalidArgument("audit backend failed test message: " + st.message());
   // The salt first: a table entry is never without its salt.
   COFFER_RETURN_IF_ERROR(barrier_.Put(SaltPath(entry.uuid), salt.view()));
   std::vector<AuditEntry> next = audit_entries_;

@@ -193,6 +193,23 @@ TEST_F(AuditTest, FailingDeviceRefusesWithInternalErrorAndNoEffect) {
             StatusCode::kInternal);
 }
 
+// As Vault, a device must write a test entry before it is enabled: one that cannot is
+// refused with 400, is not in the table, and requests keep working.
+TEST_F(AuditTest, DeviceThatCannotWriteIsNotEnabled) {
+  logs_["dead/"].fail = true;
+  Status st = Fail(Operation::kUpdate, "sys/audit/dead", {{"type", "fake"}});
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "audit backend failed test message: disk full");
+  auto list = Ok(Operation::kRead, "sys/audit");
+  EXPECT_FALSE(list.data.contains("dead/")) << list.data.dump();
+  Ok(Operation::kUpdate, "secret/data/a", {{"data", {{"k", "v"}}}});
+  // A working device wrote the test entry (an update of sys/audit/test), then its own enable.
+  FakeLog& ok = Enable("ok");
+  ASSERT_FALSE(ok.Entries().empty());
+  EXPECT_EQ(ok.Entries().front()["path"], "sys/audit/test");
+  EXPECT_EQ(ok.Entries().front()["operation"], "update");
+}
+
 TEST_F(AuditTest, TwoDevicesOneFailingStillServes) {
   FakeLog& a = Enable("a");
   FakeLog& b = Enable("b");
