@@ -246,3 +246,47 @@ def test_audit_cli_and_options(dev_server, workdir):
     assert "Success! Disabled audit device (if it was enabled) at: cli/" in out.stdout
     assert "No audit devices are enabled." in dev_server.cli("audit", "list",
                                                             token="root").stdout
+
+
+def test_socket_device_and_a_device_that_cannot_write(dev_server):
+    import socket
+    import threading
+    received = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def accept():
+        conn, _ = server.accept()
+        with conn:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                received.append(chunk)
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    client = hvac.Client(url=dev_server.addr, token="root")
+    client.sys.enable_audit_device("socket", options={"address": "127.0.0.1:%d" % port,
+                                                      "socket_type": "tcp"})
+    client.secrets.kv.v2.create_or_update_secret(path="sock", secret={"v": SECRET})
+    hashed = client.sys.calculate_hash("socket", SECRET)["data"]["hash"]
+
+    def logged():
+        lines = b"".join(received).decode().splitlines()
+        return [json.loads(l) for l in lines if '"secret/data/sock"' in l]
+    sock_entries = wait_until(logged, timeout=10, what="entries on the socket")
+    assert sock_entries[0]["request"]["data"]["data"]["v"] == hashed
+    assert SECRET not in b"".join(received).decode()
+
+    # Nobody listens on this port: the test entry fails, so the device is not enabled and
+    # requests keep working (as Vault).
+    closed = free_port()
+    r = api(dev_server, "PUT", "sys/audit/dead", token="root",
+            json={"type": "socket", "options": {"address": "127.0.0.1:%d" % closed}})
+    assert r.status_code == 400 and "failed test message" in r.json()["errors"][0]
+    assert "dead/" not in client.sys.list_enabled_audit_devices()["data"]
+    assert api(dev_server, "GET", "secret/data/sock", token="root").status_code == 200
+    client.sys.disable_audit_device("socket")
+    server.close()
