@@ -67,10 +67,11 @@ void CoreImpl::EmitGauges() {
   if (!active) return;
   std::shared_lock<std::shared_mutex> lock(state_mu_, std::try_to_lock);
   if (!lock.owns_lock() || sealed_.load() || standby_.load()) return;
-  // token.count lists the token store: at most every 10 minutes (Vault's usage gauge period).
+  // token.count lists the token store: at most once per usage_gauge_period (Vault's usage
+  // gauges; default 10 minutes).
   auto now = std::chrono::steady_clock::now();
   if (tokens_ && (token_count_time_ == std::chrono::steady_clock::time_point{} ||
-                  now - token_count_time_ > std::chrono::minutes(10))) {
+                  now - token_count_time_ >= telemetry::UsageGaugePeriod())) {
     auto n = tokens_->CountServiceTokens();
     if (n) {
       token_count_ = *n;

@@ -51,6 +51,11 @@ void ResetForTests() {
 
 bool Enabled() { return Get() != nullptr; }
 
+std::chrono::seconds UsageGaugePeriod() {
+  Registry* r = Get();
+  return r == nullptr ? std::chrono::seconds(600) : r->options().usage_gauge_period;
+}
+
 bool PrometheusEnabled() {
   Registry* r = Get();
   return r != nullptr && r->PrometheusEnabled();

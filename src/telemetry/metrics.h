@@ -44,6 +44,9 @@ struct Options {
 // sink and is never freed, so a thread still holding it stays safe).
 void Configure(const Options& options);
 bool Enabled();
+// The configured usage_gauge_period (how often costly usage gauges such as token.count are
+// recomputed; 0: at every read). 10 minutes, Vault's default, before Configure.
+std::chrono::seconds UsageGaugePeriod();
 // Whether RenderPrometheus has anything to say (Configure'd with a retention above 0).
 bool PrometheusEnabled();
 

@@ -143,6 +143,7 @@ def test_prometheus_scrapes_a_three_node_cluster(cluster, workdir):
     assert '{quantile="0.99"}' in samples(text, "vault_core_handle_request")
     assert sum(samples(text, "vault_token_creation").values()) >= 1
     assert samples(text, "vault_expire_num_leases")[""] >= 1
+    assert samples(text, "vault_token_count")['{namespace="root"}'] >= 2  # root + child
     assert samples(text, "vault_barrier_put_count")[""] >= 5
     assert samples(text, "vault_raft_state_leader")[""] >= 1
     assert samples(text, "vault_autopilot_healthy") == {"": 1.0}
