@@ -214,3 +214,47 @@ def test_metrics_need_a_token_without_unauthenticated_access(dev_server):
     body = r.json()
     assert {"Timestamp", "Gauges", "Counters", "Samples"} <= set(body)
     assert any(g["Name"].endswith("core.unsealed") for g in body["Gauges"])
+
+
+def test_statsd_and_dogstatsd_sinks_receive_metrics(workdir):
+    """telemetry { statsd_address / dogstatsd_addr }: the server sends go-metrics' lines over
+    UDP (loopback here) as requests are served."""
+    import socket
+    from conftest import CofferServer
+    socks = {}
+    for kind in ("statsd", "dogstatsd"):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(0.2)
+        socks[kind] = s
+    config = os.path.join(workdir, "telemetry.hcl")
+    with open(config, "w") as f:
+        f.write('telemetry {\n  statsd_address = "127.0.0.1:%d"\n  dogstatsd_addr = "127.0.0.1:%d"\n'
+                '  dogstatsd_tags = ["env:test"]\n  disable_hostname = true\n}\n'
+                % (socks["statsd"].getsockname()[1], socks["dogstatsd"].getsockname()[1]))
+    port = free_port()
+    srv = CofferServer(["-dev", "-dev-root-token-id=root", "-config=" + config,
+                        "-dev-listen-address=127.0.0.1:%d" % port],
+                       "http://127.0.0.1:%d" % port, workdir).start()
+    try:
+        received = {"statsd": "", "dogstatsd": ""}
+
+        def got_request_timers():
+            api(srv, "GET", "sys/mounts", token="root")
+            for kind, s in socks.items():
+                try:
+                    while True:
+                        received[kind] += s.recv(65536).decode()
+                except socket.timeout:
+                    pass
+            return all("vault.core.handle_request:" in v for v in received.values())
+        wait_until(got_request_timers, timeout=20, what="statsd and dogstatsd packets")
+        # statsd: timers as |ms; dogstatsd: the configured tags after |#.
+        assert any(l.startswith("vault.core.handle_request:") and l.endswith("|ms")
+                   for l in received["statsd"].splitlines())
+        assert any(l.startswith("vault.core.handle_request:") and "|#" in l and "env:test" in l
+                   for l in received["dogstatsd"].splitlines())
+    finally:
+        srv.stop()
+        for s in socks.values():
+            s.close()
