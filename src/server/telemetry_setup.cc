@@ -37,6 +37,8 @@ telemetry::Options TelemetryOptions(const config::ServerConfig& cfg, bool dev,
   o.statsd_address = t.statsd_address;
   o.dogstatsd_addr = t.dogstatsd_addr;
   o.dogstatsd_tags = t.dogstatsd_tags;
+  o.prefix_filter = t.prefix_filter;
+  o.filter_default = t.filter_default;
   if (dev && o.prometheus_retention_time.count() == 0) {
     // Vault's DevConfig: telemetry { prometheus_retention_time = "24h" disable_hostname = true }
     o.prometheus_retention_time = std::chrono::hours(24);

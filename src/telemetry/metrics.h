@@ -36,6 +36,12 @@ struct Options {
   std::string statsd_address;                    // "host:port" UDP, plain statsd
   std::string dogstatsd_addr;                    // "host:port" UDP, DogStatsD tags
   std::vector<std::string> dogstatsd_tags;
+  // go-metrics' filters: "+vault.token" allows, "-vault.expire" blocks every metric whose
+  // full name ("vault.expire.num_leases") starts with it; the longest matching prefix
+  // decides, and a name no filter matches is kept iff filter_default. (Gauges are matched
+  // without the hostname go-metrics would put in their key.)
+  std::vector<std::string> prefix_filter;
+  bool filter_default = true;
 };
 
 // Starts the process-wide registry (and the statsd/dogstatsd sink if one is named) and

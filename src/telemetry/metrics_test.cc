@@ -59,6 +59,34 @@ TEST(Registry, CounterNamesInJsonAndPrometheus) {
   EXPECT_TRUE(j["Counters"][0]["Labels"].is_object());
 }
 
+// go-metrics' prefix_filter: the longest matching prefix of the full name decides.
+TEST(Registry, PrefixFilterAllowsAndBlocksByLongestPrefix) {
+  FakeClock clock;
+  Options o = TestOptions();
+  o.disable_hostname = true;
+  o.prefix_filter = {"-vault.expire", "+vault.expire.num_leases", "-vault.token.creation"};
+  Registry r(o, clock);
+  r.SetGauge("expire.num_leases", 5, {});
+  r.AddSample("expire.revoke", 1, {});
+  r.IncrCounter("token.creation", 1, {});
+  r.IncrCounter("token.creation_other", 1, {});  // "-vault.token.creation" is a prefix of it
+  r.IncrCounter("core.handle_request", 1, {});
+  std::string prom = r.RenderPrometheus();
+  EXPECT_TRUE(Contains(prom, "\nvault_expire_num_leases 5\n")) << prom;
+  EXPECT_FALSE(Contains(prom, "vault_expire_revoke")) << prom;
+  EXPECT_FALSE(Contains(prom, "vault_token_creation")) << prom;
+  EXPECT_TRUE(Contains(prom, "vault_core_handle_request")) << prom;
+
+  o.prefix_filter = {"+vault.core"};
+  o.filter_default = false;  // only what a "+" filter names
+  Registry only_core(o, clock);
+  only_core.IncrCounter("core.handle_request", 1, {});
+  only_core.IncrCounter("token.creation", 1, {});
+  prom = only_core.RenderPrometheus();
+  EXPECT_TRUE(Contains(prom, "vault_core_handle_request")) << prom;
+  EXPECT_FALSE(Contains(prom, "vault_token_creation")) << prom;
+}
+
 TEST(Registry, GaugesCarryTheHostnameUnlessDisabled) {
   FakeClock clock;
   Registry r(TestOptions(), clock);

@@ -171,7 +171,25 @@ Registry::Series& Registry::FindOrCreate(Kind kind, std::string_view name, const
   return *series_.at(key);
 }
 
+bool Registry::Allowed(std::string_view name) const {
+  if (options_.prefix_filter.empty()) return options_.filter_default;
+  std::string full = options_.prefix + "." + std::string(name);
+  bool allowed = options_.filter_default;
+  size_t longest = 0;
+  bool matched = false;
+  for (const std::string& f : options_.prefix_filter) {
+    if (f.size() < 2 || (f[0] != '+' && f[0] != '-')) continue;
+    std::string_view p = std::string_view(f).substr(1);
+    if (full.compare(0, p.size(), p) != 0 || (matched && p.size() <= longest)) continue;
+    matched = true;
+    longest = p.size();
+    allowed = f[0] == '+';
+  }
+  return allowed;
+}
+
 void Registry::Update(Kind kind, std::string_view name, double value, const Labels& labels) {
+  if (!Allowed(name)) return;
   TimePoint now = clock_.Now();
   {
     std::shared_lock<std::shared_mutex> lock(map_mu_);

@@ -89,6 +89,8 @@ class Registry {
 
  private:
   void Update(Kind kind, std::string_view name, double value, const Labels& labels);
+  // prefix_filter / filter_default for the full name "<prefix>.<name>".
+  bool Allowed(std::string_view name) const;
   Series& FindOrCreate(Kind kind, std::string_view name, const Labels& labels,
                        std::shared_lock<std::shared_mutex>& lock);
   // Copies every series; `shown` is the aggregate of JSON interval `json_index`.
