@@ -290,3 +290,38 @@ def test_socket_device_and_a_device_that_cannot_write(dev_server):
     assert api(dev_server, "GET", "secret/data/sock", token="root").status_code == 200
     client.sys.disable_audit_device("socket")
     server.close()
+
+
+def test_new_active_node_keeps_auditing_with_the_same_salt(workdir):
+    """The audit table and the device salts live in Raft storage: after the active node is
+    killed, the node that takes over audits with the same device and the same HMACs."""
+    from cluster import Cluster
+    c = Cluster(workdir)
+    try:
+        c.form(3)
+        active = c.active()
+        token = c.root_token
+        audit_log = os.path.join(workdir, "cluster-audit.log")
+        r = active.req("PUT", "sys/audit/file", token=token,
+                       json={"type": "file", "options": {"file_path": audit_log}})
+        assert r.status_code == 204, r.text
+        r = active.req("POST", "sys/mounts/secret", token=token,
+                       json={"type": "kv", "options": {"version": "2"}})
+        assert r.status_code == 204, r.text
+        before = active.req("POST", "sys/audit-hash/file", token=token,
+                            json={"input": SECRET}).json()["data"]["hash"]
+        active.kill()
+        new = c.active(timeout=30)
+        assert new is not active
+        after = new.req("POST", "sys/audit-hash/file", token=token,
+                        json={"input": SECRET}).json()["data"]["hash"]
+        assert after == before
+        r = new.req("POST", "secret/data/after-failover", token=token,
+                    json={"data": {"v": SECRET}})
+        assert r.status_code == 200, r.text
+        written = [e for e in entries(audit_log) if e["type"] == "request" and
+                   e["request"]["path"] == "secret/data/after-failover"]
+        assert written and written[0]["request"]["data"]["data"]["v"] == before
+        assert SECRET not in open(audit_log).read()
+    finally:
+        c.stop()
