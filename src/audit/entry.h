@@ -15,17 +15,6 @@ struct FormatOptions;
 
 namespace internal {
 
-// Replaces every string inside `value` (recursively through objects and arrays; object
-// keys are kept) by hash(string). Numbers, booleans and null are left as they are.
-template <class HashFn>
-void HashStrings(Json& value, const HashFn& hash) {
-  if (value.is_string()) {
-    value = hash(value.get_ref<const std::string&>());
-  } else if (value.is_object() || value.is_array()) {
-    for (auto& child : value) HashStrings(child, hash);
-  }
-}
-
 // Go's time.RFC3339Nano in UTC: "2026-12-05T10:00:16.123456789Z", trailing zeros of the
 // fraction dropped (and the dot when the fraction is zero).
 std::string FormatRfc3339Nano(std::chrono::system_clock::time_point t);
@@ -40,15 +29,11 @@ struct RemoteAddress {
 };
 RemoteAddress SplitRemoteAddress(const std::string& remote);
 
-// The entry as a JSON object; `hash` maps a plaintext string to what the entry holds.
+// `hash` maps a plaintext string to what the entry holds.
 using Hasher = std::function<std::string(const std::string&)>;
-Json BuildEntry(const core::AuditInput& in, bool response_entry, const FormatOptions& options,
-                const Hasher& hash);
 
-// entry_writer.cc: the same entry, JSON format, appended to `out` as the text
-// Serialize(BuildEntry(...)) gives ("time" first), without building the tree. Only for
-// inputs CanWriteDirectly accepts (json format, no list response to elide).
-bool CanWriteDirectly(const core::AuditInput& in, const FormatOptions& options);
+// entry_writer.cc: the entry as one JSON object appended to `out` ("time" first, then the
+// members in name order; omitempty), every secret through `hash`.
 void WriteEntry(std::string& out, const core::AuditInput& in, bool response_entry,
                 const FormatOptions& options, const Hasher& hash);
 

@@ -1,9 +1,8 @@
-// The JSON entry written straight into a string, member by member in the order
-// Serialize(BuildEntry(...)) gives ("time" first, then every object's members in name
-// order), without building a JSON tree or copying request and response data: an audited
-// request writes two entries, and building them as trees cost a third of the requests/s
-// (bench/RESULTS.md, issue 6). entry_writer_test.cc checks it byte for byte against the
-// tree path, which stays the reference (and serves jsonx).
+// The JSON entry written straight into a string: "time" first, then every object's members
+// in name order (nlohmann's order, so the text equals a dump of the parsed entry with
+// "time" moved first — entry_writer_test.cc checks that), omitempty as Vault. No JSON tree
+// and no copies of request and response data: an audited request writes two entries, and
+// building them as trees cost a third of the requests/s (bench/RESULTS.md, issue 6).
 
 #include <string>
 #include <string_view>
@@ -74,7 +73,7 @@ class Object {
   bool first_ = true;
 };
 
-// A data value with every string replaced by hash(string) (HashStrings, then dump).
+// A data value with every string replaced by hash(string) (Vault's HashStructure).
 void HashedValue(std::string& out, const Json& v, const Hasher& hash) {
   if (v.is_string()) {
     String(out, hash(v.get_ref<const std::string&>()));
@@ -197,7 +196,14 @@ void ResponseSection(std::string& out, const AuditInput& in, const FormatOptions
   Object r(out);
   if (resp != nullptr && resp->auth) ResponseAuth(r.Member("auth"), *resp->auth, in, opts, hash);
   if (resp != nullptr) {
-    if (!resp->data.is_null() || !resp->raw_body.has_value()) {
+    if (opts.elide_list_responses && req.operation == core::Operation::kList &&
+        resp->data.is_object()) {
+      // Vault's doElideListResponseData: keys -> its length, key_info -> its entry count.
+      Json data = resp->data;
+      if (auto it = data.find("keys"); it != data.end() && it->is_array()) *it = it->size();
+      if (auto it = data.find("key_info"); it != data.end() && it->is_object()) *it = it->size();
+      if (!IsEmptyData(data)) HashedValue(r.Member("data"), data, hash);
+    } else if (!resp->data.is_null() || !resp->raw_body.has_value()) {
       if (!IsEmptyData(resp->data)) HashedValue(r.Member("data"), resp->data, hash);
     } else {
       // A raw response (sys/metrics): Vault's HTTP raw fields.
@@ -220,12 +226,6 @@ void ResponseSection(std::string& out, const AuditInput& in, const FormatOptions
 }
 
 }  // namespace
-
-bool CanWriteDirectly(const AuditInput& in, const FormatOptions& opts) {
-  // Elided list responses rewrite the data first: those go through the tree.
-  return opts.format == EntryFormat::kJson &&
-         !(opts.elide_list_responses && in.request->operation == core::Operation::kList);
-}
 
 void WriteEntry(std::string& out, const AuditInput& in, bool response_entry,
                 const FormatOptions& opts, const Hasher& hash) {

@@ -70,37 +70,6 @@ std::string EntryFormatter::Hash(std::string_view value) const {
   return "hmac-sha256:" + crypto::HexEncode(mac_->Mac(value));
 }
 
-std::string EntryFormatter::Serialize(const Json& entry) const {
-  std::string line = options_.prefix;
-  if (options_.format == EntryFormat::kJsonx) {
-    line += internal::ToJsonx(entry);
-  } else {
-    // Vault writes "time" first (for log shippers that read the timestamp), then the other
-    // members in name order (the object's own order). Invalid UTF-8 in a value is replaced
-    // rather than failing the request's audit. Members are dumped one by one: no copy.
-    auto dump = [](const Json& j) {
-      return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-    };
-    line += '{';
-    bool first = true;
-    if (auto t = entry.find("time"); t != entry.end()) {
-      line += "\"time\":" + dump(*t);
-      first = false;
-    }
-    for (auto it = entry.begin(); it != entry.end(); ++it) {
-      if (it.key() == "time") continue;
-      if (!first) line += ',';
-      first = false;
-      line += dump(Json(it.key()));
-      line += ':';
-      line += dump(it.value());
-    }
-    line += '}';
-  }
-  line += '\n';
-  return line;
-}
-
 namespace {
 
 // Hashes already computed for the request being audited on this thread. A request's entry
@@ -146,22 +115,20 @@ std::string EntryFormatter::Format(const core::AuditInput& in, bool response_ent
     return memo.entries.back().second;
   };
   std::string line;
-  if (internal::CanWriteDirectly(in, options_)) {
-    line.reserve(1024);
-    line = options_.prefix;
-    internal::WriteEntry(line, in, response_entry, options_, hash);
-    line += '\n';
+  line.reserve(1024);
+  line = options_.prefix;
+  if (options_.format == EntryFormat::kJsonx) {
+    // jsonx is rare: the JSON entry parsed back and rendered as Vault's XML form.
+    std::string json;
+    internal::WriteEntry(json, in, response_entry, options_, hash);
+    // The writer's output is always valid JSON (invalid UTF-8 is replaced as it is written).
+    line += internal::ToJsonx(Json::parse(json, nullptr, /*allow_exceptions=*/false));
   } else {
-    line = Serialize(internal::BuildEntry(in, response_entry, options_, hash));
+    internal::WriteEntry(line, in, response_entry, options_, hash);
   }
+  line += '\n';
   if (response_entry) memo.Clear();
   return line;
-}
-
-std::string EntryFormatter::FormatTreeForTests(const core::AuditInput& in,
-                                               bool response_entry) const {
-  internal::Hasher hash = [this](const std::string& v) { return options_.log_raw ? v : Hash(v); };
-  return Serialize(internal::BuildEntry(in, response_entry, options_, hash));
 }
 
 std::string EntryFormatter::FormatRequest(const core::AuditInput& in) const {

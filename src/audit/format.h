@@ -59,16 +59,11 @@ class EntryFormatter {
 
   const FormatOptions& options() const { return options_; }
 
-  // The entry built as a JSON tree and serialised (the reference the direct writer that
-  // Format* use is tested against).
-  std::string FormatTreeForTests(const core::AuditInput& in, bool response_entry) const;
-
  private:
   EntryFormatter(const FormatOptions& options, const SecretBytes& salt)
       : options_(options), mac_(std::make_shared<const crypto::HmacSha256Key>(salt.view())) {}
 
   std::string Format(const core::AuditInput& in, bool response_entry) const;
-  std::string Serialize(const Json& entry) const;
 
   FormatOptions options_;
   // The salt as a keyed HMAC (shared by copies of the formatter; immutable).
