@@ -39,39 +39,16 @@ N=${1:-1000000}
 FILL_CONNS=${FILL_CONNS:-64}
 READ_SECS=${READ_SECS:-10}
 RESTARTS=${RESTARTS:-warm cold}
-BIN=${COFFER_BIN:-./build/src/coffer}
-PY=/usr/bin/python3
-[ -x "$BIN" ] || { echo "lease_scale: $BIN not found; build it first (ninja -C build coffer)" >&2; exit 1; }
-BIN=$(realpath "$BIN")
-WORK=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/lease-scale.XXXXXX")
-KEEP=${KEEP_WORK:-0}
-PID="" WRK_PID="" POLL_PID=""
-
-cleanup() {
+NAME=lease_scale
+source bench/lib.sh
+bench_init
+WRK_PID="" POLL_PID=""
+bench_on_exit() {
   local p
   for p in $WRK_PID $POLL_PID; do kill "$p" 2>/dev/null || true; done
-  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-    kill "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-  fi
-  if [ "$KEEP" = 1 ]; then echo "lease_scale: work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
-
-die() {
-  echo "lease_scale: FAILED: $*" >&2
-  if [ -f "$WORK/server.log" ]; then
-    echo "--- tail of $WORK/server.log" >&2
-    tail -n 30 "$WORK/server.log" >&2
-  fi
-  KEEP=1
-  exit 1
-}
-free_port() { $PY -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-jget() { $PY -c 'import json,sys;d=json.load(sys.stdin);print(eval(sys.argv[1],{},{"d":d}))' "$1"; }
 now() { echo "$EPOCHREALTIME"; }
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.0f", (b-a)*1000}'; }
-field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
 # Memory of the server: "VmRSS=<MiB> (anon <MiB>, file <MiB>) VmHWM=<MiB>".
 mem() {
   awk '/^VmRSS:/{r=$2} /^RssAnon:/{a=$2} /^RssFile:/{f=$2} /^VmHWM:/{h=$2}

@@ -11,6 +11,7 @@
 #   median FIELD LINES...   the median of one field over RESULT lines
 #   runs_of LINES...        "a / b / c" requests/s of each run
 # Environment: COFFER_BIN (./build/src/coffer), BENCH_DIR (/tmp), KEEP_WORK=1 keeps WORK.
+# A script may define bench_on_exit (e.g. to stop its background jobs); it runs first.
 PY=/usr/bin/python3
 PID=""
 
@@ -24,6 +25,7 @@ bench_init() {
 }
 
 bench_cleanup() {
+  if declare -F bench_on_exit >/dev/null; then bench_on_exit; fi  # a script's own helpers
   if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
     kill "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
