@@ -9,6 +9,7 @@ namespace coffer::audit {
 namespace {
 
 using testing::BindLoopback;
+using testing::BindUnix;
 using testing::kMarker;
 using testing::Sample;
 using testing::TempDir;
@@ -74,11 +75,8 @@ TEST(SocketDevice, UnixStreamSocket) {
   Sample s;
   TempDir dir;
   std::string path = dir.File("audit.sock");
-  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  int listener = BindUnix(SOCK_STREAM, path);
+  ASSERT_GE(listener, 0);
   ASSERT_EQ(listen(listener, 4), 0);
   auto d = NewSocketDevice(s.Config("socket", {{"address", path}, {"socket_type", "unix"}}));
   ASSERT_TRUE(d.has_value()) << d.error().ToString();

@@ -11,6 +11,7 @@ namespace coffer::audit {
 namespace {
 
 using testing::BindLoopback;
+using testing::BindUnix;
 using testing::kMarker;
 using testing::Sample;
 using testing::TempDir;
@@ -60,15 +61,8 @@ TEST(SyslogDevice, SendsToUnixDatagramSocket) {
   Sample s;
   TempDir dir;
   std::string path = dir.File("log.sock");
-  int rx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  ASSERT_EQ(bind(rx, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  struct timeval tv {
-    5, 0
-  };
-  setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  int rx = BindUnix(SOCK_DGRAM, path);
+  ASSERT_GE(rx, 0);
   auto d = NewSyslogDevice(s.Config("syslog", {{"address", path}, {"facility", "DAEMON"}}));
   ASSERT_TRUE(d.has_value()) << d.error().ToString();
   ASSERT_TRUE((*d)->LogRequest(s.RequestInput()).ok());
@@ -78,9 +72,8 @@ TEST(SyslogDevice, SendsToUnixDatagramSocket) {
   std::filesystem::remove(path);
   EXPECT_FALSE((*d)->LogRequest(s.RequestInput()).ok());
   // The syslog daemon comes back (a new socket at the same path): the device reconnects.
-  rx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ASSERT_EQ(bind(rx, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  rx = BindUnix(SOCK_DGRAM, path);
+  ASSERT_GE(rx, 0);
   ASSERT_TRUE((*d)->LogRequest(s.RequestInput()).ok());
   ExpectSyslogLine(Receive(rx), 3 * 8 + 6, "vault");
   close(rx);
